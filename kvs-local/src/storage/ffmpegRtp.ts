@@ -59,7 +59,9 @@ export class FfmpegRtpSource {
       });
     });
     const port = socket.address().port;
-    const url = `rtp://127.0.0.1:${port}?rtcpport=${port}&pkt_size=${RTP_PACKET_SIZE}`;
+    // connect=1: once this port closes (also when this process dies) ffmpeg's sends fail with
+    // ECONNREFUSED and it exits, so a crashed parent does not leave encoders running.
+    const url = `rtp://127.0.0.1:${port}?rtcpport=${port}&pkt_size=${RTP_PACKET_SIZE}&connect=1`;
     const child = spawn(
       options.ffmpegPath ?? 'ffmpeg',
       [
