@@ -77,7 +77,17 @@ export class CredentialStore {
     } else if (sessionToken !== undefined) {
       return { ok: false, reason: 'token-mismatch' };
     }
-    if (entry.expired) return { ok: false, reason: 'expired' };
+    // A rotated-out session token is "expired"; a rotated-out long-term key simply no longer exists.
+    if (entry.expired) return { ok: false, reason: entry.sessionToken !== undefined ? 'expired' : 'unknown' };
     return { ok: true, creds: entry };
   }
+}
+
+/**
+ * Credentials for an SDK client inside kvs-local that always re-reads the current set: the SDK caches a
+ * credential provider's result until it is within 5 minutes of `expiration`, so an expiration a minute
+ * away makes it ask again on every call and pick up a rotation at once.
+ */
+export function fresh(creds: LocalCredentials): LocalCredentials & { expiration: Date } {
+  return { ...creds, expiration: new Date(Date.now() + 60_000) };
 }

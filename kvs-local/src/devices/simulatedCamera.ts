@@ -8,7 +8,7 @@ import {
   GetIceServerConfigCommand,
   KinesisVideoSignalingClient,
 } from '@aws-sdk/client-kinesis-video-signaling';
-import type { LocalCredentials } from '../auth/credentials';
+import { fresh, type LocalCredentials } from '../auth/credentials';
 import { CameraMedia, type ViewerLevel } from '../cameras';
 import type { WrtcIceCandidateInit } from '../cameras/wrtcTypes';
 import { MasterSocket, type InboundFrame } from './masterSocket';
@@ -82,7 +82,7 @@ export class SimulatedCamera {
     this.control = new KinesisVideoClient({
       region: opts.region,
       endpoint: opts.endpoint,
-      credentials: () => Promise.resolve(opts.credentials()),
+      credentials: () => Promise.resolve(fresh(opts.credentials())),
       maxAttempts: 3,
       ...this.tlsHandler(),
     });
@@ -100,6 +100,7 @@ export class SimulatedCamera {
   stop(): void {
     this.wanted = false;
     this.teardown();
+    this.closeViewers();
     this.media.stop();
     if (this.state !== 'closed') this.state = 'stopped';
   }
@@ -118,6 +119,7 @@ export class SimulatedCamera {
   reconfigure(): void {
     if (!this.wanted || this.state === 'closed') return;
     this.teardown();
+    this.closeViewers();
     this.state = 'stopped';
     void this.connect();
   }
@@ -158,6 +160,7 @@ export class SimulatedCamera {
     this.wanted = false;
     this.state = 'closed';
     this.teardown();
+    this.closeViewers();
     this.media.close();
     this.control.destroy();
     await Promise.resolve();
@@ -167,6 +170,10 @@ export class SimulatedCamera {
     return this.opts.caCert ? { requestHandler: { httpsAgent: new Agent({ ca: this.opts.caCert }) } } : {};
   }
 
+  /**
+   * Ends the signaling side (and the storage session link, which re-joins on reconnect). P2P viewer peers
+   * are media, not signaling: they survive a signaling reconnect, as with a real device (design.md).
+   */
   private teardown(): void {
     this.generation += 1;
     clearTimeout(this.retryTimer);
@@ -174,6 +181,9 @@ export class SimulatedCamera {
     this.socket = undefined;
     void this.storage?.close();
     this.storage = undefined;
+  }
+
+  private closeViewers(): void {
     for (const level of this.media.levels()) this.media.closeViewer(level.viewerId);
   }
 
@@ -202,7 +212,7 @@ export class SimulatedCamera {
       const signaling = new KinesisVideoSignalingClient({
         region: this.opts.region,
         endpoint: endpoint('HTTPS'),
-        credentials: () => Promise.resolve(this.opts.credentials()),
+        credentials: () => Promise.resolve(fresh(this.opts.credentials())),
         maxAttempts: 1,
         ...this.tlsHandler(),
       });

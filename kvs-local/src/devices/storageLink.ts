@@ -3,7 +3,7 @@ import {
   JoinStorageSessionCommand,
   KinesisVideoWebRTCStorageClient,
 } from '@aws-sdk/client-kinesis-video-webrtc-storage';
-import type { LocalCredentials } from '../auth/credentials';
+import { fresh, type LocalCredentials } from '../auth/credentials';
 import { createI420Frame, TestPattern, type I420Frame } from '../../../src-shared/media/testPattern';
 import { H264Device, type CandidateInit } from '../storage';
 import type { MasterSocket } from './masterSocket';
@@ -55,7 +55,7 @@ export class StorageLink {
     this.client = new KinesisVideoWebRTCStorageClient({
       region: opts.region,
       endpoint: opts.webrtcEndpoint,
-      credentials: () => Promise.resolve(opts.credentials()),
+      credentials: () => Promise.resolve(fresh(opts.credentials())),
       maxAttempts: 1,
       ...(opts.caCert ? { requestHandler: { httpsAgent: new Agent({ ca: opts.caCert }) } } : {}),
     });

@@ -1,5 +1,10 @@
 import { MediaStreamTrack, RTCPeerConnection } from 'werift';
-import type { RTCIceCandidate, RTCPeerConnectionConfig, RTCRtpCodecParameters, RTCRtpTransceiver } from 'werift';
+import type {
+  RTCIceCandidate,
+  RTCPeerConnectionConfig,
+  RTCRtpCodecParameters,
+  RTCRtpTransceiver,
+} from 'werift';
 import { storageAudioCodecs, storageVideoCodecs } from './sdp';
 import type { CandidateInit, PeerState } from './sessionPeer';
 

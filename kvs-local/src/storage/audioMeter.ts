@@ -5,7 +5,8 @@ export const OPUS_RATE = 48_000;
 /** Level reported for silence, instead of -Infinity, so it survives JSON. */
 export const SILENCE_DBFS = -120;
 
-const toDbfs = (rms: number): number => (rms > 0 ? Math.max(SILENCE_DBFS, 20 * Math.log10(rms)) : SILENCE_DBFS);
+const toDbfs = (rms: number): number =>
+  rms > 0 ? Math.max(SILENCE_DBFS, 20 * Math.log10(rms)) : SILENCE_DBFS;
 
 interface Chunk {
   at: number;

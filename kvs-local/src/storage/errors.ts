@@ -34,8 +34,7 @@ export const BAD_ANSWER_MESSAGE = 'InvalidArgument: answer must contain H.264 vi
 
 /** Outcome of handing an answer to the session; the router sends STATUS_RESPONSE for `ok: false`. */
 export type AnswerResult =
-  | { ok: true }
-  | { ok: false; error: { errorType: StorageErrorType; statusCode: string; message: string } };
+  { ok: true } | { ok: false; error: { errorType: StorageErrorType; statusCode: string; message: string } };
 
 /** Builds the failed {@link AnswerResult} from an error type and message. */
 export function answerRefused(errorType: StorageErrorType, message: string): AnswerResult {

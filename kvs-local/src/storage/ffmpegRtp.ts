@@ -152,7 +152,18 @@ export function h264Args(options: {
   const { width, height, fps, bitrateKbps } = options;
   const gop = String(Math.max(1, Math.round(fps * options.keyframeIntervalS)));
   const input = options.rawInput
-    ? ['-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${width}x${height}`, '-framerate', String(fps), '-i', 'pipe:0']
+    ? [
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'yuv420p',
+        '-s',
+        `${width}x${height}`,
+        '-framerate',
+        String(fps),
+        '-i',
+        'pipe:0',
+      ]
     : ['-re', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}`];
   return [
     ...input,

@@ -148,7 +148,8 @@ export class H264Device {
     const fps = video.fps ?? 15;
     const frameSource = video.frameSource;
     const onExit = (what: string) => (code: number | null, stderr: string) => {
-      if (!this.closed) this.options.onError?.(new Error(`${what} ffmpeg exited (${code}): ${stderr.trim()}`));
+      if (!this.closed)
+        this.options.onError?.(new Error(`${what} ffmpeg exited (${code}): ${stderr.trim()}`));
     };
     const videoSource = await FfmpegRtpSource.start({
       args: h264Args({

@@ -323,7 +323,8 @@ export class StorageSession extends EventEmitter<StorageSessionEvents> {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new StorageSessionError('InvalidArgumentException', 'The storage session is closed.');
+    if (this.closed)
+      throw new StorageSessionError('InvalidArgumentException', 'The storage session is closed.');
   }
 
   private fail(error: unknown): void {
