@@ -147,7 +147,10 @@ describe('signaling channels through the unmodified SDK v3 client', () => {
       }),
     );
     const byProto: Record<string, string | undefined> = Object.fromEntries(
-      viewer.ResourceEndpointList!.map((e): [string, string | undefined] => [e.Protocol ?? '', e.ResourceEndpoint]),
+      viewer.ResourceEndpointList!.map((e): [string, string | undefined] => [
+        e.Protocol ?? '',
+        e.ResourceEndpoint,
+      ]),
     );
     expect(byProto.WSS).toMatch(new RegExp(`^${kvs.info.endpoint.replace('http', 'ws')}/v-[0-9a-f]{8}$`));
     expect(byProto.HTTPS).toMatch(new RegExp(`^${kvs.info.endpoint}/r-[0-9a-f]{8}$`));

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useVP8 } from 'werift';
+import { readStampFromLuma, resolveStampTime } from '../../src-shared/media/frameStamp';
+import { createI420Frame, TestPattern } from '../../src-shared/media/testPattern';
 import {
   BAD_ANSWER_MESSAGE,
   H264Device,
@@ -41,7 +43,8 @@ const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   // Peers first (kills ffmpeg), then the session, recorder and directory; one failure skips nothing.
   const failures: unknown[] = [];
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error: unknown) => failures.push(error));
+  for (const cleanup of cleanups.splice(0).reverse())
+    await cleanup().catch((error: unknown) => failures.push(error));
   expect(failures).toEqual([]);
 });
 
@@ -148,6 +151,32 @@ describe('storage session media', () => {
     const probed = (JSON.parse(stdout) as { streams: Record<string, string | number>[] }).streams[0];
     expect(probed).toMatchObject({ codec_name: 'h264', width: 640, height: 360 });
     expect(Number(probed?.nb_read_frames)).toBe(fragment?.frameCount);
+  });
+
+  it('records frames fed by a frameSource, with the camera stamp readable', async () => {
+    const h = await harness();
+    const pattern = new TestPattern(640, 360, 'storage-cam');
+    const picture = createI420Frame(640, 360);
+    let seq = 0;
+    const device = await connectMaster(
+      h,
+      new H264Device({ video: { frameSource: (now) => pattern.render(seq++, now, picture) } }),
+    );
+    await waitFor('a fragment on disk', () => h.recorder.recording().totals.fragments >= 1);
+    expect(device.stats().framesWritten).toBeGreaterThan(10);
+
+    const fragment = h.recorder.recording().fragments[0];
+    const file = join(h.recorder.recording().directory, fragment?.file ?? 'missing');
+    const { stdout } = await run(
+      'ffmpeg',
+      ['-v', 'error', '-i', file, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'gray', '-'],
+      { encoding: 'buffer', maxBuffer: 1 << 22 },
+    );
+    const stamp = readStampFromLuma({ data: stdout, width: 640, height: 360 });
+    expect(stamp).not.toBeNull();
+    const stampedAt = resolveStampTime(stamp?.timeLow ?? 0, Date.now());
+    // The fragment's first frame is the one the camera stamped just before encoding it.
+    expect(Math.abs(stampedAt - (fragment?.producerTimestamp ?? 0))).toBeLessThan(500);
   });
 
   it('forwards the master’s video and audio to a viewer', async () => {

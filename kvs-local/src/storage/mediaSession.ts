@@ -207,7 +207,7 @@ export class StorageSession extends EventEmitter<StorageSessionEvents> {
 
   private startEntry(entry: Entry): void {
     this.durationTimer ??= setTimeout(
-      () => this.end('maxDuration').catch((error: unknown) => this.fail(error)),
+      () => void this.end('maxDuration').catch((error: unknown) => this.fail(error)),
       this.options.maxDurationMs ?? 3_600_000,
     );
     entry.peer.start().catch((error: unknown) => this.fail(error));

@@ -21,7 +21,7 @@ function tone(frequencyHz: number, frames: number, amplitude = 0.25): Buffer[] {
   return out;
 }
 
-let time = 0;
+const time = 0;
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
@@ -31,7 +31,10 @@ function setup(): { mixer: OpusMixer; sent: RtpPacket[]; meter: OpusLevelMeter }
   const sent: RtpPacket[] = [];
   const mixer = new OpusMixer({ send: (p) => sent.push(p), now: () => time });
   const meter = new OpusLevelMeter(10_000, () => time);
-  cleanups.push(() => mixer.close(), () => meter.close());
+  cleanups.push(
+    () => mixer.close(),
+    () => meter.close(),
+  );
   return { mixer, sent, meter };
 }
 

@@ -19,14 +19,22 @@ afterEach(async () => {
 });
 
 /** Sends `frames` frames (a keyframe every `gop`), advancing the fake clock. */
-function sendFrames(recorder: StreamRecorder, start: { seq: number; frame: number }, frames: number, gop = 15): void {
+function sendFrames(
+  recorder: StreamRecorder,
+  start: { seq: number; frame: number },
+  frames: number,
+  gop = 15,
+): void {
   for (let i = 0; i < frames; i += 1) {
     const index = start.frame + i;
     const nalus = index % gop === 0 ? keyframe() : delta();
     const packets = packetize(nalus, (1000 + index * FRAME_TICKS) >>> 0, start.seq);
     start.seq += packets.length;
     for (const packet of packets) recorder.onVideoRtp(packet);
-    recorder.onAudioRtp({ header: { sequenceNumber: index, timestamp: 0, marker: false }, payload: Buffer.alloc(80) });
+    recorder.onAudioRtp({
+      header: { sequenceNumber: index, timestamp: 0, marker: false },
+      payload: Buffer.alloc(80),
+    });
     now += 1000 / 15;
   }
   start.frame += frames;

@@ -17,7 +17,8 @@ export function packetize(
 ): RtpLike[] {
   const payloads: Buffer[] = [];
   let i = 0;
-  const small = (n: Buffer | undefined): boolean => n !== undefined && ((n[0] ?? 0) & 0x1f) >= 6 && n.length < 200;
+  const small = (n: Buffer | undefined): boolean =>
+    n !== undefined && ((n[0] ?? 0) & 0x1f) >= 6 && n.length < 200;
   while (i < nalus.length) {
     if (stap && small(nalus[i]) && small(nalus[i + 1])) {
       const group: Buffer[] = [];
