@@ -90,3 +90,9 @@ const stop = (signal: string): void => {
 };
 process.on('SIGINT', () => stop('SIGINT'));
 process.on('SIGTERM', () => stop('SIGTERM'));
+// When whatever started us dies without signalling (npm and tsx do not always forward signals to their
+// children), we are reparented: shut down rather than linger as an orphan holding ports.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) stop('parent process exited');
+}, 1000).unref();

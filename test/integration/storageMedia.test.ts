@@ -46,6 +46,12 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse())
     await cleanup().catch((error: unknown) => failures.push(error));
   expect(failures).toEqual([]);
+  // Every ffmpeg a device started is gone once its device is closed.
+  const children = await run('pgrep', ['-P', String(process.pid), '-x', 'ffmpeg']).then(
+    (r) => r.stdout.trim(),
+    () => '',
+  );
+  expect(children).toBe('');
 });
 
 async function harness(options: Partial<StorageSessionOptions> = {}): Promise<Harness> {

@@ -96,7 +96,9 @@ export class AnsweringPeer {
 
   /** Resolves once connected; rejects on failure, close or after `timeoutMs`. */
   async connected(timeoutMs = 15_000): Promise<void> {
-    if (this.pc.connectionState === 'connected') return;
+    const state = this.pc.connectionState;
+    if (state === 'connected') return;
+    if (this.closed || state === 'closed' || state === 'failed') throw new Error(`connection ${state}`);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         sub.unSubscribe();

@@ -93,6 +93,7 @@ export class H264Device {
   async answer(offerSdp: string): Promise<string> {
     if (this.closed) throw new Error('device closed');
     const sdp = await this.peer.answer(offerSdp);
+    if (this.closed) throw new Error('device closed');
     this.mediaStarting ??= this.peer
       .connected(60_000)
       .then(() => this.startMedia())
