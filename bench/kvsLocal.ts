@@ -64,7 +64,15 @@ const SETTINGS = {
     warmupMs: 1000,
     measureMs: 4000,
   },
-  cameras: { count: 4, width: 640, height: 360, fps: 15, idleWindowMs: 3000, warmupMs: 2000, windowMs: 10_000 },
+  cameras: {
+    count: 4,
+    width: 640,
+    height: 360,
+    fps: 15,
+    idleWindowMs: 3000,
+    warmupMs: 2000,
+    windowMs: 10_000,
+  },
 };
 
 function log(line: string): void {
@@ -141,7 +149,11 @@ async function limitsOffPhase(): Promise<Record<string, unknown>> {
     const storm = await connectStorm(child.info, arns, s.connectStorm);
     const stormCpu = probe();
     log(`A: opening ${s.load.channels} × (1 master + ${s.load.viewersPerChannel} viewers)…`);
-    const { channels, all } = await openChannels(child, arns.slice(0, s.load.channels), s.load.viewersPerChannel);
+    const { channels, all } = await openChannels(
+      child,
+      arns.slice(0, s.load.channels),
+      s.load.viewersPerChannel,
+    );
     sockets.push(...all);
     const load = new SignalingLoad(channels, { sdpEvery: s.load.sdpEvery, correlate: false });
     log('A: saturating (closed loop)…');
@@ -168,7 +180,9 @@ async function defaultsPhase(): Promise<Record<string, unknown>> {
     const arns = await createChannels(child.info, 'idle', s.channels);
     await sleep(500);
     const before = await child.memory();
-    log(`B: ${IDLE_SOCKETS} idle viewers (${s.viewersPerChannel} on each of ${s.channels} channels, ≤ ${s.connectsPerSecondPerChannel}/s per channel)…`);
+    log(
+      `B: ${IDLE_SOCKETS} idle viewers (${s.viewersPerChannel} on each of ${s.channels} channels, ≤ ${s.connectsPerSecondPerChannel}/s per channel)…`,
+    );
     const viewers = await connectViewersPaced(
       child.info,
       arns,
@@ -177,7 +191,8 @@ async function defaultsPhase(): Promise<Record<string, unknown>> {
       'idle',
     );
     for (const list of viewers.sockets.values()) sockets.push(...list);
-    if (sockets.length !== IDLE_SOCKETS) throw new Error(`expected ${IDLE_SOCKETS} viewers, have ${sockets.length}`);
+    if (sockets.length !== IDLE_SOCKETS)
+      throw new Error(`expected ${IDLE_SOCKETS} viewers, have ${sockets.length}`);
     await sleep(1000);
     const after = await child.memory();
 
@@ -199,7 +214,14 @@ async function defaultsPhase(): Promise<Record<string, unknown>> {
       { rate, warmupMs: s.warmupMs, measureMs: s.measureMs, masterWeight: 'one' },
       cpuProbe(child),
     );
-    return { before, after, viewers: { refused: viewers.refused, seconds: viewers.seconds }, fixed, rate, connections };
+    return {
+      before,
+      after,
+      viewers: { refused: viewers.refused, seconds: viewers.seconds },
+      fixed,
+      rate,
+      connections,
+    };
   } finally {
     await closeSockets(sockets);
     await child.close();
@@ -227,12 +249,19 @@ async function camerasPhase(): Promise<Record<string, unknown>> {
     const idle = idleProbe();
     log(`C: one Node viewer per camera…`);
     for (const [i, c] of child.info.channels.entries()) {
-      viewers.push(await withTimeout(NodeViewer.connect(remote, kv, c.arn, `bench-viewer-${i}`), 15_000, 'viewer connect'));
+      viewers.push(
+        await withTimeout(
+          NodeViewer.connect(remote, kv, c.arn, `bench-viewer-${i}`),
+          15_000,
+          'viewer connect',
+        ),
+      );
     }
     const deadline = performance.now() + 20_000;
     while (viewers.some((v) => v.stamped().length < s.fps) && performance.now() < deadline) await sleep(100);
     const streaming = viewers.filter((v) => v.stamped().length >= s.fps).length;
-    if (streaming < viewers.length) throw new Error(`only ${streaming}/${viewers.length} viewers receive video`);
+    if (streaming < viewers.length)
+      throw new Error(`only ${streaming}/${viewers.length} viewers receive video`);
     await sleep(s.warmupMs);
     log(`C: measuring ${s.windowMs / 1000} s…`);
     const start = Date.now();
@@ -241,7 +270,9 @@ async function camerasPhase(): Promise<Record<string, unknown>> {
     const cpu = probe();
     const seconds = (Date.now() - start) / 1000;
     const fps = viewers.map((v) => round(v.frames.filter((f) => f.at >= start).length / seconds, 1));
-    const latencies = viewers.flatMap((v) => v.frames.filter((f) => f.at >= start && f.latencyMs !== null).map((f) => f.latencyMs!));
+    const latencies = viewers.flatMap((v) =>
+      v.frames.filter((f) => f.at >= start && f.latencyMs !== null).map((f) => f.latencyMs!),
+    );
     latencies.sort((a, b) => a - b);
     const p50 = latencies.length ? latencies[Math.floor(latencies.length / 2)]! : Number.NaN;
     return { idle, cpu, fps, seconds, glassToGlassP50Ms: p50 };

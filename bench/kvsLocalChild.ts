@@ -44,7 +44,12 @@ process.on('message', (raw) => {
   const req = raw as ChildRequest;
   if (req.cmd === 'mem') {
     fullGc();
-    send({ type: 'reply', id: req.id, memory: process.memoryUsage(), gc: typeof globalThis.gc === 'function' });
+    send({
+      type: 'reply',
+      id: req.id,
+      memory: process.memoryUsage(),
+      gc: typeof globalThis.gc === 'function',
+    });
   } else if (req.cmd === 'close') {
     shutdown();
   }

@@ -18,7 +18,9 @@ async function main(): Promise<number> {
   const names = process.argv.slice(2).filter((a) => a !== '--');
   const unknown = names.filter((n) => !(n in BENCHES));
   if (unknown.length > 0) {
-    console.error(`bench: unknown benchmark ${unknown.map((n) => `'${n}'`).join(', ')}; known: ${known.join(', ')}`);
+    console.error(
+      `bench: unknown benchmark ${unknown.map((n) => `'${n}'`).join(', ')}; known: ${known.join(', ')}`,
+    );
     return 2;
   }
   const watchdog = setTimeout(() => {

@@ -76,7 +76,9 @@ export class KvsChild {
   /** The child's memory after a full GC. */
   async memory(): Promise<NodeJS.MemoryUsage> {
     const id = ++this.seq;
-    const reply = new Promise<Extract<ChildReply, { type: 'reply' }>>((resolve) => this.waiting.set(id, resolve));
+    const reply = new Promise<Extract<ChildReply, { type: 'reply' }>>((resolve) =>
+      this.waiting.set(id, resolve),
+    );
     this.proc.send({ cmd: 'mem', id } satisfies ChildRequest);
     const r = await withTimeout(reply, 10_000, 'child memory reading');
     if (!r.gc) throw new Error('bench child has no gc(); memory readings would include garbage');

@@ -23,7 +23,11 @@ export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): P
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -59,8 +63,16 @@ export class Samples {
   summary(): { count: number; p50: number; p90: number; p99: number; max: number } {
     const sorted = this.data.slice(0, this.n).sort();
     const at = (p: number): number =>
-      this.n === 0 ? Number.NaN : sorted[Math.min(this.n - 1, Math.max(0, Math.ceil((p / 100) * this.n) - 1))]!;
-    return { count: this.n, p50: at(50), p90: at(90), p99: at(99), max: this.n ? sorted[this.n - 1]! : Number.NaN };
+      this.n === 0
+        ? Number.NaN
+        : sorted[Math.min(this.n - 1, Math.max(0, Math.ceil((p / 100) * this.n) - 1))]!;
+    return {
+      count: this.n,
+      p50: at(50),
+      p90: at(90),
+      p99: at(99),
+      max: this.n ? sorted[this.n - 1]! : Number.NaN,
+    };
   }
 }
 
@@ -119,7 +131,9 @@ export class CpuWindow {
     const selfPct = ((selfCpuSeconds() - this.self0) / seconds) * 100;
     const other1 = this.otherPid === undefined ? undefined : procCpuSeconds(this.otherPid);
     const otherPct =
-      other1 === undefined || this.other0 === undefined ? Number.NaN : ((other1 - this.other0) / seconds) * 100;
+      other1 === undefined || this.other0 === undefined
+        ? Number.NaN
+        : ((other1 - this.other0) / seconds) * 100;
     return { seconds, selfPct, otherPct };
   }
 }

@@ -16,7 +16,9 @@ export function controlClientFor(info: KvsLocalInfo): KinesisVideoClient {
   return new KinesisVideoClient({
     region: info.region,
     endpoint: info.endpoint,
-    credentials: sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey },
+    credentials: sessionToken
+      ? { accessKeyId, secretAccessKey, sessionToken }
+      : { accessKeyId, secretAccessKey },
     maxAttempts: 1,
   });
 }
@@ -66,7 +68,9 @@ export function connectUrl(info: KvsLocalInfo, arn: string, clientId: string | n
   const params: Record<string, string> = { 'X-Amz-ChannelARN': arn };
   if (clientId !== null) params['X-Amz-ClientId'] = clientId;
   const { accessKeyId, secretAccessKey, sessionToken } = info;
-  const creds = sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey };
+  const creds = sessionToken
+    ? { accessKeyId, secretAccessKey, sessionToken }
+    : { accessKeyId, secretAccessKey };
   return presignConnectUrl(
     wsEndpoint(info, clientId === null ? 'm' : 'v', arn),
     params,
@@ -107,7 +111,12 @@ export function openSocket(url: string, timeoutMs = 10_000): Promise<OpenResult>
 export async function closeSockets(sockets: readonly WebSocket[], timeoutMs = 5000): Promise<void> {
   const open = sockets.filter((ws) => ws.readyState !== WebSocket.CLOSED);
   const closed = Promise.all(
-    open.map((ws) => new Promise<void>((resolve) => (ws.readyState === WebSocket.CLOSED ? resolve() : ws.once('close', () => resolve())))),
+    open.map(
+      (ws) =>
+        new Promise<void>((resolve) =>
+          ws.readyState === WebSocket.CLOSED ? resolve() : ws.once('close', () => resolve()),
+        ),
+    ),
   );
   for (const ws of open) ws.close(1000);
   try {
@@ -171,7 +180,15 @@ export async function connectStorm(
   await Promise.all(Array.from({ length: opts.concurrency }, worker));
   const seconds = (performance.now() - t0) / 1000;
   await withTimeout(Promise.all(closing), 10_000, 'closing connect-storm sockets').catch(() => undefined);
-  return { seconds, opened, refused, errors, perSecond: opened / seconds, latency: latency.summary(), refusedStatuses };
+  return {
+    seconds,
+    opened,
+    refused,
+    errors,
+    perSecond: opened / seconds,
+    latency: latency.summary(),
+    refusedStatuses,
+  };
 }
 
 /**
@@ -196,7 +213,7 @@ export async function connectViewersPaced(
     const roundStart = performance.now();
     const perArn = new Map<string, number>();
     const batch: typeof todo = [];
-    for (let i = 0; i < todo.length; ) {
+    for (let i = 0; i < todo.length;) {
       const item = todo[i]!;
       const used = perArn.get(item.arn) ?? 0;
       if (used < tpsPerChannel) {
@@ -205,7 +222,9 @@ export async function connectViewersPaced(
         todo.splice(i, 1);
       } else i++;
     }
-    const results = await mapLimit(batch, 64, (item) => openSocket(connectUrl(info, item.arn, item.clientId)));
+    const results = await mapLimit(batch, 64, (item) =>
+      openSocket(connectUrl(info, item.arn, item.clientId)),
+    );
     results.forEach((r, i) => {
       const item = batch[i]!;
       if (r.ok) sockets.get(item.arn)!.push(r.ws);
@@ -289,7 +308,10 @@ const SDP = JSON.stringify(
     'a=fingerprint:sha-256 9B:2F:4C:61:DA:0E:8F:3A:77:51:C2:9B:EE:04:13:6D:B0:49:5E:A1:2C:8D:F7:63:10:9A:3E:C4:5B:86:D2:71',
     'a=setup:actpass',
     'a=mid:0',
-    ...Array.from({ length: 14 }, (_, i) => `a=extmap:${i + 1} urn:ietf:params:rtp-hdrext:bench-extension-${i}`),
+    ...Array.from(
+      { length: 14 },
+      (_, i) => `a=extmap:${i + 1} urn:ietf:params:rtp-hdrext:bench-extension-${i}`,
+    ),
     'a=recvonly',
     'a=rtcp-mux',
     'a=rtcp-rsize',
@@ -450,7 +472,12 @@ export class SignalingLoad {
   }
 
   private snapshot(): { sent: number; received: number; rejected: number; sdp: number } {
-    return { sent: this.sentTotal, received: this.receivedTotal, rejected: this.rejectedTotal, sdp: this.sdpSent };
+    return {
+      sent: this.sentTotal,
+      received: this.receivedTotal,
+      rejected: this.rejectedTotal,
+      sdp: this.sdpSent,
+    };
   }
 
   /**
@@ -463,7 +490,8 @@ export class SignalingLoad {
   ): Promise<LoadPhaseResult> {
     const before = this.snapshot();
     this.beginWindow(opts.warmupMs, opts.measureMs);
-    for (const p of this.peers) p.window = p.clientId === null ? opts.window * p.group.viewers.length : opts.window;
+    for (const p of this.peers)
+      p.window = p.clientId === null ? opts.window * p.group.viewers.length : opts.window;
     this.closedLoop = true;
     for (const p of this.peers) while (p.inflight < p.window) this.send(p);
     await sleep(opts.warmupMs);

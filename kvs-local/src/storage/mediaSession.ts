@@ -44,7 +44,10 @@ export interface StorageSessionOptions {
   recorder?: MediaSink;
   /** Viewers per session. Default 3 (kvs-reference §5, inferred from the JS sample). */
   maxViewers?: number;
-  /** A session lasts at most this long from its first join. Default 1 h (§6.2 step 7). */
+  /**
+   * A session lasts at most this long from its first join. Default 1 h (§6.2 step 7). When it
+   * ends, every connection is closed and `ended` fires; a later join starts a new period.
+   */
   maxDurationMs?: number;
   /** Delay before candidates and offer are sent after a join. Default 50 ms. */
   offerDelayMs?: number;
@@ -83,6 +86,7 @@ export class StorageSession extends EventEmitter<StorageSessionEvents> {
   private durationTimer: NodeJS.Timeout | undefined;
   private lastKeyframeRequest = 0;
   private closed = false;
+  private closing: Promise<void> | undefined;
   private readonly recorder: MediaSink | undefined;
 
   constructor(private readonly options: StorageSessionOptions) {
@@ -177,10 +181,9 @@ export class StorageSession extends EventEmitter<StorageSessionEvents> {
 
   /** Ends the session for good: closes every connection, flushes the recorder. Idempotent. */
   async close(): Promise<void> {
-    if (this.closed) return;
     this.closed = true;
-    await this.end('closed');
-    this.mixer.close();
+    this.closing ??= this.end('closed').finally(() => this.mixer.close());
+    await this.closing;
   }
 
   private createEntry(participant: StorageParticipant, peerId: string): Entry {

@@ -34,6 +34,7 @@ export class StorageViewer {
   private readonly meter = new OpusLevelMeter();
   private tone: OpusTone | undefined;
   private closed = false;
+  private talkedPackets = 0;
   private counters = { videoPackets: 0, videoFrames: 0, keyframes: 0, incompleteFrames: 0 };
 
   constructor(options: StorageViewerOptions = {}) {
@@ -83,7 +84,7 @@ export class StorageViewer {
   /** Starts talking: a sine tone at `frequencyHz`, amplitude 0..1 of full scale. */
   talk(frequencyHz: number, amplitude = 0.3): void {
     if (this.closed) return;
-    this.tone?.close();
+    this.stopTalking();
     this.tone = new OpusTone(frequencyHz, amplitude, (packet) => {
       const sender = this.peer.audio?.sender;
       if (sender && this.peer.connectionState === 'connected') sender.sendRtp(packet).catch(() => undefined);
@@ -93,6 +94,7 @@ export class StorageViewer {
 
   /** Stops talking. */
   stopTalking(): void {
+    this.talkedPackets += this.tone?.packets ?? 0;
     this.tone?.close();
     this.tone = undefined;
   }
@@ -108,7 +110,7 @@ export class StorageViewer {
       state: this.peer.connectionState,
       ...this.counters,
       audioPacketsReceived: this.meter.packets,
-      audioPacketsSent: this.tone?.packets ?? 0,
+      audioPacketsSent: this.talkedPackets + (this.tone?.packets ?? 0),
     };
   }
 
