@@ -16,6 +16,7 @@ import { KvsStore, stateFileIn } from './state/store';
 import { generateSelfSignedCert } from './tls';
 import { SignalingBroker } from './signaling';
 import { iceServerConfigOperation } from './control/ice';
+import { sendAlexaOfferOperation } from './control/alexa';
 import { StorageService } from './storageService';
 import { CameraFleet } from './devices/fleet';
 import { startAdminApi } from './admin/api';
@@ -94,6 +95,7 @@ export async function startKvsLocal(options: KvsLocalOptions = {}): Promise<KvsL
     ...channelOperations,
     ...streamOperations,
     GetIceServerConfig: iceServerConfigOperation(limits, host),
+    SendAlexaOfferToMaster: sendAlexaOfferOperation(broker),
     ...storage.operations(),
   };
   const replyCounts = new Map<string, number>();

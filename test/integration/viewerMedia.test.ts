@@ -2,11 +2,13 @@
  * A Node viewer (the official SignalingClient + @roamhq/wrtc) watches a simulated camera through
  * kvs-local: decoded frames carry readable capture stamps, and the viewer's talk-back reaches the camera.
  */
-import type { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
+import { GetSignalingChannelEndpointCommand, type KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
+import { SendAlexaOfferToMasterCommand } from '@aws-sdk/client-kinesis-video-signaling';
+import { wrtc } from '../../kvs-local/src/cameras';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KvsLocal } from '../../kvs-local/src/server';
 import type { ViewerLevel } from '../../kvs-local/src/cameras';
-import { admin, controlClient, eventually, startTestKvs } from '../helpers/kvsLocal';
+import { admin, controlClient, eventually, signalingClient, startTestKvs } from '../helpers/kvsLocal';
 import { NodeViewer } from '../helpers/nodeViewer';
 
 let kvs: KvsLocal;
@@ -66,5 +68,38 @@ describe('viewing a simulated camera through kvs-local', () => {
     expect(other.find((l) => l.viewerId === 'viewer-talk-1')).toBeUndefined();
     viewer.mic.on = false;
     await eventually(async () => ((await levelOf())?.levelDb ?? 0) < -60, 10_000);
+  });
+
+  it("SendAlexaOfferToMaster returns the camera's answer over HTTP", async () => {
+    const camera = kvs.info.channels[0]!;
+    const { ResourceEndpointList = [] } = await kv.send(
+      new GetSignalingChannelEndpointCommand({
+        ChannelARN: camera.arn,
+        SingleMasterChannelEndpointConfiguration: { Protocols: ['HTTPS'], Role: 'VIEWER' },
+      }),
+    );
+    const pc = new wrtc.RTCPeerConnection({ iceServers: [] });
+    try {
+      pc.addTransceiver('video', { direction: 'recvonly' });
+      const offer = await pc.createOffer();
+      const sig = signalingClient(kvs, ResourceEndpointList[0]!.ResourceEndpoint!);
+      const { Answer } = await sig.send(
+        new SendAlexaOfferToMasterCommand({
+          ChannelARN: camera.arn,
+          SenderClientId: 'alexa-1',
+          MessagePayload: Buffer.from(JSON.stringify({ type: 'offer', sdp: offer.sdp })).toString('base64'),
+        }),
+      );
+      sig.destroy();
+      const answer = JSON.parse(Buffer.from(Answer!, 'base64').toString('utf8')) as {
+        type: string;
+        sdp: string;
+      };
+      expect(answer.type).toBe('answer');
+      expect(answer.sdp).toMatch(/^v=0/);
+      expect(answer.sdp).toContain('VP8');
+    } finally {
+      pc.close();
+    }
   });
 });

@@ -7,9 +7,9 @@ import { KvsError, kvsErrors, toKvsError } from '../errors';
 import { RateLimiter } from '../faults';
 import type { Channel } from '../state/store';
 import { connectionInfo, initBuckets, sendFrame, type ChannelState, type Conn } from './connection';
-import { controlFrame, encodePayload } from './frames';
+import { controlFrame, encodePayload, relayFrame } from './frames';
 import { MASTER_KEY, PendingMailbox } from './pending';
-import { MessageRouter } from './routing';
+import { deliver, MessageRouter } from './routing';
 import { admissionProblem, checkConnectRequest, rejectUpgrade, type ConnectRequest } from './upgrade';
 import type {
   ConnectionInfo,
@@ -216,6 +216,7 @@ export class SignalingBroker extends EventEmitter<SignalingBrokerEvents> {
         mailbox: new PendingMailbox(),
         router: null,
         sockets: new Set(),
+        answerWaiters: new Map(),
       };
       this.channels.set(channel.arn, state);
     }
@@ -337,6 +338,46 @@ export class SignalingBroker extends EventEmitter<SignalingBrokerEvents> {
     const key = clientId ?? MASTER_KEY;
     const outcome = this.router.fromStorage(state, target, key, action, encodePayload(payload), expiresAt);
     return outcome ?? 'dropped';
+  }
+
+  /**
+   * SendAlexaOfferToMaster: delivers `messagePayload` (a base64 SDP offer) to the channel's master as an
+   * SDP_OFFER from `senderClientId` (queued for the TTL while no master is connected) and resolves with the
+   * base64 answer the master sends back to that client id. Rejects with ResourceNotFoundException when no
+   * answer comes within `timeoutMs` (what the service answers then is undocumented).
+   */
+  offerToMasterOverHttp(
+    channelArn: string,
+    senderClientId: string,
+    messagePayload: string,
+    timeoutMs: number,
+  ): Promise<string> {
+    const channel = this.opts.store.channelByArn(channelArn);
+    if (!channel || this.closed) return Promise.reject(kvsErrors.resourceNotFound());
+    const state = this.stateFor(channel);
+    if (state.answerWaiters.has(senderClientId) || state.viewers.has(senderClientId)) {
+      return Promise.reject(
+        kvsErrors.invalidArgument(`SenderClientId ${senderClientId} is already in use on this channel.`),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        state.answerWaiters.delete(senderClientId);
+        reject(kvsErrors.resourceNotFound('No master answered the offer within the message TTL.'));
+      }, timeoutMs);
+      state.answerWaiters.set(senderClientId, (answer) => {
+        clearTimeout(timer);
+        state.answerWaiters.delete(senderClientId);
+        resolve(answer);
+      });
+      const expiresAt = this.opts.now() + timeoutMs;
+      const frame = relayFrame(senderClientId, 'SDP_OFFER', messagePayload);
+      if (deliver(state, state.master, MASTER_KEY, 'SDP_OFFER', senderClientId, frame, expiresAt) === null) {
+        clearTimeout(timer);
+        state.answerWaiters.delete(senderClientId);
+        reject(kvsErrors.clientLimit());
+      }
+    });
   }
 
   /** True when the channel has a connected master. */

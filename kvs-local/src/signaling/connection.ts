@@ -14,6 +14,11 @@ export interface ChannelState {
   router: StorageRouter | null;
   /** Every open socket of the channel, including superseded ones still closing. */
   sockets: Set<Conn>;
+  /**
+   * SendAlexaOfferToMaster callers waiting for the master's SDP_ANSWER, by their SenderClientId: the HTTP
+   * call returns the answer instead of a WebSocket receiving it (kvs-reference.md §2).
+   */
+  answerWaiters: Map<string, (messagePayload: string) => void>;
 }
 
 /** One accepted WebSocket. */

@@ -97,6 +97,13 @@ export class MessageRouter {
       return this.fail(conn, msg.correlationId, kvsErrors.invalidArgument(problem), msg.action, receivedAt);
     }
     const recipient = msg.recipient as string;
+    const waiter = state.answerWaiters.get(recipient);
+    if (waiter) {
+      // The recipient is an HTTP SendAlexaOfferToMaster caller: its answer ends that call, and candidates
+      // have nowhere to go (the caller gathered its own into the offer).
+      if (msg.action === 'SDP_ANSWER') waiter(msg.messagePayload);
+      return;
+    }
     const frame = relayFrame(null, msg.action, msg.messagePayload);
     const target = state.viewers.get(recipient) ?? null;
     const outcome = deliver(state, target, recipient, msg.action, MASTER_KEY, frame, expiresAt);
