@@ -9,16 +9,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ListSignalingChannelsCommand, KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { KvsLocalInfo } from '../../kvs-local/src/server';
 
-interface Info {
-  endpoint: string;
-  region: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-  admin: string;
-  channels: Array<{ name: string; arn: string }>;
-}
+type Info = Omit<KvsLocalInfo, 'caCert'>;
 
 const children: ChildProcessWithoutNullStreams[] = [];
 const stateDir = mkdtempSync(join(tmpdir(), 'kvs-local-cli-'));

@@ -171,6 +171,13 @@ function stringToSign(amzDate: string, scope: Scope, canonicalRequest: string): 
   ].join('\n');
 }
 
+/** Hex SigV4 signature of a canonical request. */
+function signatureOf(secret: string, amzDate: string, scope: Scope, canonicalRequest: string): string {
+  return createHmac('sha256', signingKey(secret, scope.date, scope.region, scope.service))
+    .update(stringToSign(amzDate, scope, canonicalRequest))
+    .digest('hex');
+}
+
 export interface HttpRequestParts {
   method: string;
   /** Path as received, percent-encoded, without the query. */
@@ -215,13 +222,7 @@ export function verifyHeaderAuth(req: HttpRequestParts, ctx: VerifyContext): str
     signedHeaders.join(';'),
     claimed === 'UNSIGNED-PAYLOAD' ? claimed : payloadHash,
   ].join('\n');
-  const key = signingKey(secret, scope.date, scope.region, scope.service);
-  compareSignature(
-    createHmac('sha256', key)
-      .update(stringToSign(amzDate, scope, canonicalRequest))
-      .digest('hex'),
-    m[3]!,
-  );
+  compareSignature(signatureOf(secret, amzDate, scope, canonicalRequest), m[3]!);
   return scope.accessKeyId;
 }
 
@@ -269,13 +270,7 @@ export function verifyPresignedUrl(
     'host',
     EMPTY_SHA256,
   ].join('\n');
-  const key = signingKey(secret, scope.date, scope.region, scope.service);
-  compareSignature(
-    createHmac('sha256', key)
-      .update(stringToSign(amzDate, scope, canonicalRequest))
-      .digest('hex'),
-    signature,
-  );
+  compareSignature(signatureOf(secret, amzDate, scope, canonicalRequest), signature);
   return scope.accessKeyId;
 }
 
@@ -314,9 +309,7 @@ export function presignConnectUrl(
     EMPTY_SHA256,
   ].join('\n');
   const scope: Scope = { accessKeyId: creds.accessKeyId, date, region, service: SERVICE };
-  const signature = createHmac('sha256', signingKey(creds.secretAccessKey, date, region, SERVICE))
-    .update(stringToSign(amzDate, scope, canonicalRequest))
-    .digest('hex');
+  const signature = signatureOf(creds.secretAccessKey, amzDate, scope, canonicalRequest);
   return `${url.protocol}//${url.host}${path}?${canonical}&X-Amz-Signature=${signature}`;
 }
 

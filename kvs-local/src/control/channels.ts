@@ -5,12 +5,10 @@ import type { OpContext, Operation } from './context';
 import {
   ARN,
   NAME,
-  NEXT_TOKEN,
   VERSION,
-  decodeToken,
-  encodeToken,
   epochSeconds,
   optEnum,
+  pageByName,
   optInt,
   optList,
   optObj,
@@ -94,25 +92,9 @@ const describeSignalingChannel: Operation = (body, ctx) => ({
 });
 
 const listSignalingChannels: Operation = (body, ctx) => {
-  const max = optInt(body, 'MaxResults', 1, 10000) ?? 500;
-  const after = decodeToken(optStr(body, 'NextToken', { min: 0, max: 1024, pattern: NEXT_TOKEN }));
-  const cond = optObj(body, 'ChannelNameCondition');
-  let prefix: string | undefined;
-  if (cond) {
-    optEnum(cond, 'ComparisonOperator', ['BEGINS_WITH'] as const);
-    prefix = optStr(cond, 'ComparisonValue', { min: 1, max: 256, pattern: NAME });
-  }
-  const all = ctx.store
-    .channels()
-    .filter(
-      (c) =>
-        c.status !== 'DELETING' &&
-        (prefix === undefined || c.name.startsWith(prefix)) &&
-        (after === undefined || c.name > after),
-    );
-  const page = all.slice(0, max);
+  const { page, nextToken } = pageByName(body, ctx.store.channels(), 'ChannelNameCondition', 500);
   const result: Body = { ChannelInfoList: page.map(channelInfo) };
-  if (all.length > max) result.NextToken = encodeToken(page[page.length - 1]!.name);
+  if (nextToken) result.NextToken = nextToken;
   return result;
 };
 

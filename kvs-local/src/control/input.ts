@@ -136,3 +136,31 @@ export function decodeToken(token: string | undefined): string | undefined {
 export function epochSeconds(ms: number): number {
   return ms / 1000;
 }
+
+/**
+ * One page of a name-sorted list for the List* operations: MaxResults (1–10000, `defaultMax`), NextToken and
+ * a BEGINS_WITH name condition under `conditionField`. The paginators continue while NextToken is truthy.
+ */
+export function pageByName<T extends { name: string; status: string }>(
+  body: Body,
+  items: T[],
+  conditionField: string,
+  defaultMax: number,
+): { page: T[]; nextToken?: string } {
+  const max = optInt(body, 'MaxResults', 1, 10000) ?? defaultMax;
+  const after = decodeToken(optStr(body, 'NextToken', { min: 0, max: 1024, pattern: NEXT_TOKEN }));
+  const cond = optObj(body, conditionField);
+  let prefix: string | undefined;
+  if (cond) {
+    optEnum(cond, 'ComparisonOperator', ['BEGINS_WITH'] as const);
+    prefix = optStr(cond, 'ComparisonValue', { min: 1, max: 256, pattern: NAME });
+  }
+  const all = items.filter(
+    (c) =>
+      c.status !== 'DELETING' &&
+      (prefix === undefined || c.name.startsWith(prefix)) &&
+      (after === undefined || c.name > after),
+  );
+  const page = all.slice(0, max);
+  return all.length > max ? { page, nextToken: encodeToken(page[page.length - 1]!.name) } : { page };
+}

@@ -7,10 +7,8 @@ import {
   NAME,
   NEXT_TOKEN,
   VERSION,
-  decodeToken,
-  encodeToken,
   epochSeconds,
-  optEnum,
+  pageByName,
   optInt,
   optObj,
   optStr,
@@ -92,25 +90,9 @@ const createStream: Operation = (body, ctx) => {
 const describeStream: Operation = (body, ctx) => ({ StreamInfo: streamInfo(findStream(body, ctx)) });
 
 const listStreams: Operation = (body, ctx) => {
-  const max = optInt(body, 'MaxResults', 1, 10000) ?? 10000;
-  const after = decodeToken(optStr(body, 'NextToken', { min: 0, max: 1024, pattern: NEXT_TOKEN }));
-  const cond = optObj(body, 'StreamNameCondition');
-  let prefix: string | undefined;
-  if (cond) {
-    optEnum(cond, 'ComparisonOperator', ['BEGINS_WITH'] as const);
-    prefix = optStr(cond, 'ComparisonValue', { min: 1, max: 256, pattern: NAME });
-  }
-  const all = ctx.store
-    .streams()
-    .filter(
-      (s) =>
-        s.status !== 'DELETING' &&
-        (prefix === undefined || s.name.startsWith(prefix)) &&
-        (after === undefined || s.name > after),
-    );
-  const page = all.slice(0, max);
+  const { page, nextToken } = pageByName(body, ctx.store.streams(), 'StreamNameCondition', 10000);
   const result: Body = { StreamInfoList: page.map(streamInfo) };
-  if (all.length > max) result.NextToken = encodeToken(page[page.length - 1]!.name);
+  if (nextToken) result.NextToken = nextToken;
   return result;
 };
 
