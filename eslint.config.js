@@ -73,4 +73,23 @@ export default tseslint.config(
     files: ['src-renderer/**'],
     languageOptions: { globals: { ...globals.browser } },
   },
+  {
+    // Only src-main/electron/ipc.ts may touch ipcMain (style.md §1: one file registers IPC).
+    files: ['src-main/electron/**'],
+    ignores: ['src-main/electron/ipc.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              importNames: ['ipcMain'],
+              message: 'Register IPC in src-main/electron/ipc.ts only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

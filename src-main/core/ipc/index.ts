@@ -1,0 +1,8 @@
+export {
+  EventSink,
+  IpcRouter,
+  type CallContext,
+  type Handlers,
+  type RouterOptions,
+  type Sender,
+} from './router';
