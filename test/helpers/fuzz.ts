@@ -169,7 +169,8 @@ export function randomJson(rng: Rng, depth = 2): unknown {
     default: {
       const n = rng.int(4);
       const out: Record<string, unknown> = {};
-      for (let i = 0; i < n; i++) out[rng.chance(0.3) ? randomText(rng, 2) : randomId(rng, 1, 10)] = randomJson(rng, depth - 1);
+      for (let i = 0; i < n; i++)
+        out[rng.chance(0.3) ? randomText(rng, 2) : randomId(rng, 1, 10)] = randomJson(rng, depth - 1);
       return out;
     }
   }
@@ -186,6 +187,12 @@ export function tryParse(text: string): { ok: true; value: unknown } | { ok: fal
   } catch {
     return { ok: false };
   }
+}
+
+/** `{"key":value,…rest}` from an object's JSON text (handles the empty object). */
+export function prependKey(json: string, key: string, valueJson: string): string {
+  const rest = json.slice(1);
+  return `{"${key}":${valueJson}${rest === '}' ? '' : ','}${rest}`;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -226,7 +233,8 @@ function deleteSlot(container: Record<string, unknown> | unknown[], key: string 
 function wrongType(rng: Rng, v: unknown): unknown {
   for (let i = 0; i < 10; i++) {
     const w = randomJson(rng, 1);
-    if (typeof w !== typeof v || Array.isArray(w) !== Array.isArray(v) || (w === null) !== (v === null)) return w;
+    if (typeof w !== typeof v || Array.isArray(w) !== Array.isArray(v) || (w === null) !== (v === null))
+      return w;
   }
   return typeof v === 'number' ? String(v) : 42;
 }
@@ -235,7 +243,9 @@ function recase(key: string, rng: Rng): string {
   const first = key[0] ?? '';
   switch (rng.int(4)) {
     case 0:
-      return first === first.toUpperCase() ? first.toLowerCase() + key.slice(1) : first.toUpperCase() + key.slice(1);
+      return first === first.toUpperCase()
+        ? first.toLowerCase() + key.slice(1)
+        : first.toUpperCase() + key.slice(1);
     case 1:
       return key.toUpperCase();
     case 2:
@@ -285,17 +295,23 @@ export function mutateBody(rng: Rng, base: Record<string, unknown>, kind: BodyMu
       const n = rng.range(1, 3);
       for (let i = 0; i < n; i++) {
         const s = field();
-        if (s) setSlot(s[0], s[1], wrongType(rng, Array.isArray(s[0]) ? s[0][s[1] as number] : s[0][s[1] as string]));
+        if (s)
+          setSlot(
+            s[0],
+            s[1],
+            wrongType(rng, Array.isArray(s[0]) ? s[0][s[1] as number] : s[0][s[1] as string]),
+          );
       }
       return text(v);
     }
     case 'extra-fields': {
       const n = rng.range(1, 5);
-      for (let i = 0; i < n; i++) v[rng.chance(0.5) ? randomText(rng, 2) : randomId(rng, 1, 12)] = randomJson(rng);
+      for (let i = 0; i < n; i++)
+        v[rng.chance(0.5) ? randomText(rng, 2) : randomId(rng, 1, 12)] = randomJson(rng);
       // "__proto__" and friends as real own keys (an object literal would set the prototype instead).
       const json = JSON.stringify(v);
       const extra = rng.pick(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'prototype']);
-      return Buffer.from(`{"${extra}":${JSON.stringify(randomJson(rng, 1))},${json.slice(1)}`, 'utf8');
+      return Buffer.from(prependKey(json, extra, JSON.stringify(randomJson(rng, 1))), 'utf8');
     }
     case 'key-case': {
       const out: Record<string, unknown> = {};
@@ -342,13 +358,18 @@ export function mutateBody(rng: Rng, base: Record<string, unknown>, kind: BodyMu
     }
     case 'bad-base64': {
       const s = field();
-      if (s) setSlot(s[0], s[1], rng.pick(['!!!', '====', 'a', 'QQ', '%%%', 'djE6', 'Zm9v\n', ' QQ==', 'ÿÿÿ', '😀']));
+      if (s)
+        setSlot(
+          s[0],
+          s[1],
+          rng.pick(['!!!', '====', 'a', 'QQ', '%%%', 'djE6', 'Zm9v\n', ' QQ==', 'ÿÿÿ', '😀']),
+        );
       return text(v);
     }
     case 'duplicate-keys': {
       const json = JSON.stringify(v);
       const key = Object.keys(v)[0] ?? 'x';
-      return Buffer.from(`{"${key}":${JSON.stringify(randomJson(rng, 1))},${json.slice(1)}`, 'utf8');
+      return Buffer.from(prependKey(json, key, JSON.stringify(randomJson(rng, 1))), 'utf8');
     }
     case 'numbers': {
       const s = field();
@@ -402,7 +423,10 @@ export class Tally {
 }
 
 /** A plain-text table: a title line, then sections of `key  count` rows. */
-export function formatTable(title: string, sections: Array<{ heading: string; rows: Array<[string, number | string]> }>): string {
+export function formatTable(
+  title: string,
+  sections: Array<{ heading: string; rows: Array<[string, number | string]> }>,
+): string {
   const width = Math.max(
     40,
     ...sections.flatMap((s) => s.rows.map(([k]) => k.length + 2)),
@@ -432,6 +456,11 @@ export interface HttpFixtures {
   /** Channels and streams the fuzzer may delete. */
   victimChannelArns: string[];
   victimStreamArns: string[];
+  /**
+   * A channel (MessageTtlSeconds 5) whose master answers every offer at once, for SendAlexaOfferToMaster:
+   * a valid call waits for the master's answer (up to the TTL), so it needs a master that answers.
+   */
+  alexaChannelArn: string;
   /** Well-formed ARNs of nothing. */
   unknownChannelArn: string;
   unknownStreamArn: string;
@@ -469,7 +498,9 @@ export const OPERATIONS: readonly OperationSpec[] = [
     kind: 'root',
     path: '/describeSignalingChannel',
     base: (r, f) =>
-      r.chance(0.3) ? { ChannelName: f.channelName } : { ChannelARN: r.pick([f.channelArn, f.unknownChannelArn]) },
+      r.chance(0.3)
+        ? { ChannelName: f.channelName }
+        : { ChannelARN: r.pick([f.channelArn, f.unknownChannelArn]) },
   },
   {
     name: 'ListSignalingChannels',
@@ -477,7 +508,10 @@ export const OPERATIONS: readonly OperationSpec[] = [
     path: '/listSignalingChannels',
     base: (r) => ({
       MaxResults: r.range(1, 10),
-      ChannelNameCondition: { ComparisonOperator: 'BEGINS_WITH', ComparisonValue: r.pick(['fz', 'fuzz', 'f']) },
+      ChannelNameCondition: {
+        ComparisonOperator: 'BEGINS_WITH',
+        ComparisonValue: r.pick(['fz', 'fuzz', 'f']),
+      },
       ...(r.chance(0.3) ? { NextToken: Buffer.from('v1:fz-m').toString('base64') } : {}),
     }),
   },
@@ -536,7 +570,8 @@ export const OPERATIONS: readonly OperationSpec[] = [
     name: 'DescribeMappedResourceConfiguration',
     kind: 'root',
     path: '/describeMappedResourceConfiguration',
-    base: (r, f) => (r.chance(0.5) ? { StreamARN: f.streamArn, MaxResults: 1 } : { StreamName: f.streamName }),
+    base: (r, f) =>
+      r.chance(0.5) ? { StreamARN: f.streamArn, MaxResults: 1 } : { StreamName: f.streamName },
   },
   {
     name: 'TagResource',
@@ -611,9 +646,9 @@ export const OPERATIONS: readonly OperationSpec[] = [
     name: 'SendAlexaOfferToMaster',
     kind: 'r',
     path: '/v1/send-alexa-offer-to-master',
-    base: (_r, f) => ({
-      ChannelARN: f.channelArn,
-      SenderClientId: 'alexa',
+    base: (r, f) => ({
+      ChannelARN: f.alexaChannelArn,
+      SenderClientId: `alexa-${randomAlnum(r, 10)}`,
       MessagePayload: b64json({ type: 'offer', sdp: 'v=0\r\n' }),
     }),
   },
@@ -668,6 +703,8 @@ export function expectedAuthError(mode: AuthMode): string {
 
 export interface HttpCase {
   index: number;
+  /** Seed of the draws made while signing (signing is async, so it cannot share the sequential stream). */
+  seed: number;
   target: string;
   /** Coarse kind of the input, for the table. */
   category: 'body' | 'auth' | 'method' | 'path' | 'huge' | 'headers';
@@ -721,11 +758,12 @@ const BAD_PATHS = (hex: string): string[] => [
 
 /** Draws one HTTP fuzz case against an instance's fixtures. */
 export function generateHttpCase(rng: Rng, index: number, target: string, f: HttpFixtures): HttpCase {
-  const category = rng.weighted({ body: 55, auth: 15, method: 8, path: 12, huge: 4, headers: 6 } as const);
+  const category = rng.weighted({ body: 57, auth: 15, method: 8, path: 12, huge: 2, headers: 6 } as const);
   const op = rng.pick(OPERATIONS);
   const prefix = op.kind === 'root' ? '' : `/${op.kind}-${rng.chance(0.9) ? f.endpointHex : randomHex(rng)}`;
   const c: HttpCase = {
     index,
+    seed: rng.int(2 ** 32),
     target,
     category,
     detail: '',
@@ -753,7 +791,9 @@ export function generateHttpCase(rng: Rng, index: number, target: string, f: Htt
       const mode = rng.weighted(AUTH_MODES);
       c.auth = mode;
       c.detail = mode;
-      c.body = rng.chance(0.5) ? mutateBody(rng, base, 'as-is') : mutateBody(rng, base, rng.weighted(BODY_MUTATIONS));
+      c.body = rng.chance(0.5)
+        ? mutateBody(rng, base, 'as-is')
+        : mutateBody(rng, base, rng.weighted(BODY_MUTATIONS));
       if (mode === 'body-tampered') c.sentBody = mutateBody(rng, { ...base, tampered: true }, 'as-is');
       break;
     }
@@ -761,12 +801,15 @@ export function generateHttpCase(rng: Rng, index: number, target: string, f: Htt
       c.method = rng.pick(['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD']);
       c.detail = c.method;
       c.knownRoute = false;
-      if (c.method === 'PUT' || c.method === 'PATCH' || c.method === 'DELETE') c.body = mutateBody(rng, base, 'as-is');
+      if (c.method === 'PUT' || c.method === 'PATCH' || c.method === 'DELETE')
+        c.body = mutateBody(rng, base, 'as-is');
       if (rng.chance(0.2)) c.auth = 'missing';
       break;
     }
     case 'path': {
-      c.path = rng.chance(0.7) ? rng.pick(BAD_PATHS(f.endpointHex)) : `/${randomAlnum(rng, rng.range(1, 12))}/${randomHex(rng)}`;
+      c.path = rng.chance(0.7)
+        ? rng.pick(BAD_PATHS(f.endpointHex))
+        : `/${randomAlnum(rng, rng.range(1, 12))}/${randomHex(rng)}`;
       c.operation = undefined;
       c.knownRoute = false;
       c.detail = 'unknown path';
@@ -776,7 +819,9 @@ export function generateHttpCase(rng: Rng, index: number, target: string, f: Htt
     }
     case 'huge': {
       // Around the 1 MiB limit: at most 1 MiB is parsed, above it the router refuses before authenticating.
-      const size = rng.chance(0.5) ? rng.range(900 * 1024, 1024 * 1024) : rng.range(1024 * 1024 + 1, 1536 * 1024);
+      const size = rng.chance(0.5)
+        ? rng.range(900 * 1024, 1024 * 1024)
+        : rng.range(1024 * 1024 + 1, 1536 * 1024);
       c.body = hugeBody(rng, Object.keys(base)[0] ?? 'x', size);
       c.detail = size > 1024 * 1024 ? 'over 1 MiB' : 'under 1 MiB';
       if (rng.chance(0.2)) c.chunked = true;
@@ -807,7 +852,17 @@ export function generateHttpCase(rng: Rng, index: number, target: string, f: Htt
           [`x-${randomAlnum(rng, 6)}`]: randomAlnum(rng, 40),
         };
       }
-      if (kind === 'query string') c.path += `?${randomAlnum(rng, 3)}=${randomAlnum(rng, 5)}&Action=${op.name}`;
+      // Queries the signer and the verifier must canonicalize alike (no repeated keys: the signer's
+      // query object holds one value per key).
+      if (kind === 'query string')
+        c.path += rng.pick([
+          `?${randomAlnum(rng, 3)}=${randomAlnum(rng, 5)}&Action=${op.name}`,
+          '?flag',
+          '?empty=',
+          '?x=a%20b&y=%2F%3D%2B',
+          `?z=${encodeURIComponent('é中😀')}&a=1`,
+          '?b=~._-&A=upper',
+        ]);
       break;
     }
   }
@@ -848,13 +903,13 @@ function signerFor(creds: SigningCreds, region: string, service: string): Signat
  * `x-amz-content-sha256`, which it then signs instead of hashing the (possibly 1.5 MiB) body in JS.
  */
 export async function signedHeaders(
-  rng: Rng,
   c: HttpCase,
   creds: SigningCreds,
   region: string,
   host: string,
   nowMs: number,
 ): Promise<Record<string, string>> {
+  const rng = new Rng(c.seed);
   const q = c.path.indexOf('?');
   const path = q < 0 ? c.path : c.path.slice(0, q);
   const query: Record<string, string> = {};
@@ -895,9 +950,18 @@ export async function signedHeaders(
   if (c.auth === 'expired') date = nowMs - rng.range(6, 60) * 60_000;
   if (c.auth === 'future') date = nowMs + rng.range(6, 60) * 60_000;
   if (c.auth === 'wrong-region') signRegion = rng.pick(['eu-central-1', 'us-east-1', 'US-WEST-2', '']);
-  if (c.auth === 'wrong-service') service = rng.pick(['kinesis-video-signaling', 'kinesisvideo-webrtc', 's3']);
+  if (c.auth === 'wrong-service')
+    service = rng.pick(['kinesis-video-signaling', 'kinesisvideo-webrtc', 's3']);
   const signed = await signerFor(signCreds, signRegion, service).sign(
-    { method: c.method, protocol: 'http:', hostname: host.split(':')[0]!, path, query, headers: { ...headers }, body: c.body },
+    {
+      method: c.method,
+      protocol: 'http:',
+      hostname: host.split(':')[0]!,
+      path,
+      query,
+      headers: { ...headers },
+      body: c.body,
+    },
     { signingDate: new Date(date) },
   );
   const out: Record<string, string> = {};
@@ -914,7 +978,13 @@ export async function signedHeaders(
       delete out['x-amz-date'];
       break;
     case 'bad-date':
-      out['x-amz-date'] = rng.pick(['', '2020-01-01T00:00:00Z', 'yesterday', '20200101T000000', '99999999T999999Z']);
+      out['x-amz-date'] = rng.pick([
+        '',
+        '2020-01-01T00:00:00Z',
+        'yesterday',
+        '20200101T000000',
+        '99999999T999999Z',
+      ]);
       break;
     case 'host-unsigned':
       out.authorization = auth.replace(/SignedHeaders=([^,]+)/, (_m, list: string) => {
@@ -926,12 +996,25 @@ export async function signedHeaders(
       });
       break;
     case 'odd-signed-headers': {
-      const odd = rng.pick(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'x-not-sent']);
-      out.authorization = auth.replace(/SignedHeaders=([^,]+)/, (_m, list: string) => `SignedHeaders=${list};${odd}`);
+      const odd = rng.pick([
+        'constructor',
+        '__proto__',
+        'toString',
+        'hasOwnProperty',
+        'valueOf',
+        'x-not-sent',
+      ]);
+      out.authorization = auth.replace(
+        /SignedHeaders=([^,]+)/,
+        (_m, list: string) => `SignedHeaders=${list};${odd}`,
+      );
       break;
     }
     case 'scope-date':
-      out.authorization = auth.replace(/Credential=([^/]+)\/(\d{8})\//, (_m, id: string) => `Credential=${id}/19990101/`);
+      out.authorization = auth.replace(
+        /Credential=([^/]+)\/(\d{8})\//,
+        (_m, id: string) => `Credential=${id}/19990101/`,
+      );
       break;
     default:
       break;
@@ -953,8 +1036,7 @@ export function formatAmzDate(ms: number): string {
 }
 
 export type HttpReply =
-  | { ok: true; status: number; headers: IncomingHttpHeaders; body: Buffer }
-  | { ok: false; error: string };
+  { ok: true; status: number; headers: IncomingHttpHeaders; body: Buffer } | { ok: false; error: string };
 
 /** Sends one case; never rejects (transport failures come back as `ok: false`). */
 export function sendHttp(
@@ -976,18 +1058,21 @@ export function sendHttp(
         resolve(r);
       }
     };
-    const req = httpRequest({ agent, host: '127.0.0.1', port, method: c.method, path: c.path, headers: h }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size <= 4 * 1024 * 1024) chunks.push(chunk);
-      });
-      res.on('end', () =>
-        done({ ok: true, status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-      );
-      res.on('error', (err) => done({ ok: false, error: `response: ${err.message}` }));
-    });
+    const req = httpRequest(
+      { agent, host: '127.0.0.1', port, method: c.method, path: c.path, headers: h },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size <= 4 * 1024 * 1024) chunks.push(chunk);
+        });
+        res.on('end', () =>
+          done({ ok: true, status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+        res.on('error', (err) => done({ ok: false, error: `response: ${err.message}` }));
+      },
+    );
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`no reply within ${timeoutMs} ms`)));
     req.on('error', (err) => done({ ok: false, error: err.message }));
     if (c.chunked && body.length > 0) {
@@ -1049,12 +1134,14 @@ export function checkHttpReply(c: HttpCase, r: HttpReply, throttled: boolean): s
   if (!r.ok) return [`no reply: ${r.error}`];
   const problems: string[] = [];
   const errorType = headerString(r.headers['x-amzn-errortype']);
-  if (![200, 400, 401, 403, 404].includes(r.status)) problems.push(`status ${r.status} (${errorType ?? 'no error type'})`);
+  if (![200, 400, 401, 403, 404].includes(r.status))
+    problems.push(`status ${r.status} (${errorType ?? 'no error type'})`);
   const text = r.body.toString('utf8');
   if (r.status === 200) {
     if (errorType !== undefined) problems.push(`200 with x-amzn-errortype ${errorType}`);
-    if (c.method === 'HEAD') return problems;
-    if (text === '') {
+    if (c.method === 'HEAD') {
+      // No body to check (HEAD replies carry none); the oracle below still applies.
+    } else if (text === '') {
       if (!c.operation || !EMPTY_OK.has(c.operation)) problems.push('200 with an empty body');
     } else {
       const parsed = tryParse(text);
@@ -1066,10 +1153,12 @@ export function checkHttpReply(c: HttpCase, r: HttpReply, throttled: boolean): s
       problems.push(`${r.status} ${errorType} is not a modelled error/status pair`);
     if (c.method !== 'HEAD') {
       const parsed = tryParse(text);
-      if (!parsed.ok || !isPlainObject(parsed.value)) problems.push(`${r.status} body is not a JSON object: ${text.slice(0, 80)}`);
+      if (!parsed.ok || !isPlainObject(parsed.value))
+        problems.push(`${r.status} body is not a JSON object: ${text.slice(0, 80)}`);
       else {
         const b = parsed.value;
-        if (b.__type !== errorType) problems.push(`__type ${String(b.__type)} differs from header ${errorType}`);
+        if (b.__type !== errorType)
+          problems.push(`__type ${String(b.__type)} differs from header ${errorType}`);
         const msg = b.message ?? b.Message;
         if (typeof msg !== 'string' || msg.length === 0) problems.push('error body without a message');
       }
@@ -1079,7 +1168,11 @@ export function checkHttpReply(c: HttpCase, r: HttpReply, throttled: boolean): s
   // The oracle: which outcome this input must have.
   const sent = c.sentBody ?? c.body;
   const expect = (status: number, types: readonly string[]): void => {
-    if (r.status !== status || (errorType !== undefined && !types.includes(errorType)) || (status !== 200 && errorType === undefined))
+    if (
+      r.status !== status ||
+      (errorType !== undefined && !types.includes(errorType)) ||
+      (status !== 200 && errorType === undefined)
+    )
       problems.push(`expected ${status} ${types.join('|')}, got ${r.status} ${errorType ?? ''}`);
   };
   if (sent.length > MAX_HTTP_BODY) {
@@ -1096,7 +1189,7 @@ export function checkHttpReply(c: HttpCase, r: HttpReply, throttled: boolean): s
       problems.push(`a correctly signed request was refused: ${r.status} ${errorType ?? ''}`);
     else if (errorType === 'ClientLimitExceededException' && !throttled)
       problems.push('ClientLimitExceededException with control-plane quotas off');
-    else if (errorType === 'UnknownOperationException' && c.operation !== 'SendAlexaOfferToMaster')
+    else if (errorType === 'UnknownOperationException')
       problems.push(`UnknownOperationException for the routed operation ${c.operation ?? ''}`);
   }
   return problems;
@@ -1107,7 +1200,11 @@ function headerString(v: string | string[] | undefined): string | undefined {
 }
 
 /** Runs `fn` over `items` with at most `concurrency` in flight. */
-export async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+export async function pool<T>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {
@@ -1167,7 +1264,12 @@ export interface FrameCase {
 }
 
 /** A well-formed client message (§4.3) from `s`; `seq` makes payloads and correlationIds unique. */
-export function validMessage(rng: Rng, s: Sender, seq: number, withCorrelation = rng.chance(0.6)): Record<string, unknown> {
+export function validMessage(
+  rng: Rng,
+  s: Sender,
+  seq: number,
+  withCorrelation = rng.chance(0.6),
+): Record<string, unknown> {
   const action = rng.pick(ACTIONS);
   const payload =
     action === 'ICE_CANDIDATE'
@@ -1176,7 +1278,10 @@ export function validMessage(rng: Rng, s: Sender, seq: number, withCorrelation =
           sdpMid: '0',
           sdpMLineIndex: 0,
         }
-      : { type: action === 'SDP_OFFER' ? 'offer' : 'answer', sdp: `v=0\r\no=- ${seq} 2 IN IP4 127.0.0.1\r\n${'a=x\r\n'.repeat(rng.int(60))}` };
+      : {
+          type: action === 'SDP_OFFER' ? 'offer' : 'answer',
+          sdp: `v=0\r\no=- ${seq} 2 IN IP4 127.0.0.1\r\n${'a=x\r\n'.repeat(rng.int(60))}`,
+        };
   const msg: Record<string, unknown> = { action, messagePayload: b64json(payload) };
   if (s.role === 'MASTER') msg.recipientClientId = rng.pick(s.viewerIds);
   else if (rng.chance(0.2)) msg.recipientClientId = rng.chance(0.5) ? '' : randomId(rng);
@@ -1185,7 +1290,12 @@ export function validMessage(rng: Rng, s: Sender, seq: number, withCorrelation =
 }
 
 /** Draws one frame of `kind` for sender `s`. */
-export function generateFrame(rng: Rng, s: Sender, seq: number, kind: FrameKind = rng.weighted(FRAME_KINDS)): FrameCase {
+export function generateFrame(
+  rng: Rng,
+  s: Sender,
+  seq: number,
+  kind: FrameKind = rng.weighted(FRAME_KINDS),
+): FrameCase {
   const text = (v: unknown): FrameCase => ({ kind, data: JSON.stringify(v), binary: false, ping: false });
   const m = validMessage(rng, s, seq);
   switch (kind) {
@@ -1193,7 +1303,10 @@ export function generateFrame(rng: Rng, s: Sender, seq: number, kind: FrameKind 
       return text(m);
     case 'pascal': {
       // The C SDK's casing (§4.3): lower-case action, PascalCase others, "" recipient from a viewer.
-      const out: Record<string, unknown> = { [rng.chance(0.8) ? 'action' : 'Action']: m.action, MessagePayload: m.messagePayload };
+      const out: Record<string, unknown> = {
+        [rng.chance(0.8) ? 'action' : 'Action']: m.action,
+        MessagePayload: m.messagePayload,
+      };
       out.RecipientClientId = s.role === 'MASTER' ? m.recipientClientId : '';
       if (m.correlationId !== undefined) out.CorrelationId = m.correlationId;
       if (rng.chance(0.3)) out.IceServerList = [{ Password: 'p', Ttl: 300, Uris: ['turn:x'], Username: 'u' }];
@@ -1218,7 +1331,19 @@ export function generateFrame(rng: Rng, s: Sender, seq: number, kind: FrameKind 
       return text(m);
     }
     case 'unknown-action':
-      m.action = rng.pick(['sdp_offer', 'SDP_OFFERX', '', 'GO_AWAY', 'STATUS_RESPONSE', 'SDP OFFER', randomId(rng), 42, null, ['SDP_OFFER'], {}]);
+      m.action = rng.pick([
+        'sdp_offer',
+        'SDP_OFFERX',
+        '',
+        'GO_AWAY',
+        'STATUS_RESPONSE',
+        'SDP OFFER',
+        randomId(rng),
+        42,
+        null,
+        ['SDP_OFFER'],
+        {},
+      ]);
       if (m.action === null) delete m.action;
       return text(m);
     case 'bad-base64':
@@ -1244,7 +1369,12 @@ export function generateFrame(rng: Rng, s: Sender, seq: number, kind: FrameKind 
         m.messagePayload = '';
         return text(m);
       }
-      return { kind, data: rng.pick(['', '{}', '[]', 'null', '""', ' ', '{"action":""}']), binary: false, ping: false };
+      return {
+        kind,
+        data: rng.pick(['', '{}', '[]', 'null', '""', ' ', '{"action":""}']),
+        binary: false,
+        ping: false,
+      };
     case 'oversize':
       m.messagePayload = base64Chars(rng, rng.range(s.maxPayload + 1, 50_000));
       return text(m);
@@ -1252,7 +1382,18 @@ export function generateFrame(rng: Rng, s: Sender, seq: number, kind: FrameKind 
       m.messagePayload = base64Chars(rng, rng.chance(0.5) ? s.maxPayload : s.maxPayload + 1);
       return text(m);
     case 'bad-recipient':
-      m.recipientClientId = rng.pick(['bad id', 'x'.repeat(257), 42, {}, [], true, 'ü', 'a/b', '..', `${randomId(rng)} `]);
+      m.recipientClientId = rng.pick([
+        'bad id',
+        'x'.repeat(257),
+        42,
+        {},
+        [],
+        true,
+        'ü',
+        'a/b',
+        '..',
+        `${randomId(rng)} `,
+      ]);
       return text(m);
     case 'unknown-recipient':
       m.recipientClientId = `nobody-${randomId(rng, 1, 8)}`;
@@ -1266,7 +1407,12 @@ export function generateFrame(rng: Rng, s: Sender, seq: number, kind: FrameKind 
       const json = JSON.stringify(m);
       return {
         kind,
-        data: rng.pick([randomText(rng, 12), json.slice(0, rng.int(json.length)), `${json}}`, json.replace(/"/g, "'")]),
+        data: rng.pick([
+          randomText(rng, 12),
+          json.slice(0, rng.int(json.length)),
+          `${json}}`,
+          json.replace(/"/g, "'"),
+        ]),
         binary: false,
         ping: false,
       };
@@ -1280,12 +1426,14 @@ export function generateFrame(rng: Rng, s: Sender, seq: number, kind: FrameKind 
       m.messageType = 'STATUS_RESPONSE';
       m[randomId(rng)] = randomJson(rng);
       const json = JSON.stringify(m);
-      return { kind, data: `{"__proto__":{"action":"SDP_OFFER"},"constructor":1,${json.slice(1)}`, binary: false, ping: false };
+      const data = prependKey(prependKey(json, 'constructor', '1'), '__proto__', '{"action":"SDP_OFFER"}');
+      return { kind, data, binary: false, ping: false };
     }
     case 'duplicate-keys': {
       const json = JSON.stringify(m);
       // The last duplicate wins in JSON.parse; the first is junk.
-      return { kind, data: `{"action":"JUNK","messagePayload":"!!",${json.slice(1)}`, binary: false, ping: false };
+      const data = prependKey(prependKey(json, 'messagePayload', '"!!"'), 'action', '"JUNK"');
+      return { kind, data, binary: false, ping: false };
     }
     case 'ping':
       return { kind, data: rng.bytes(rng.range(0, 125)), binary: true, ping: true };
@@ -1322,14 +1470,20 @@ export function judgeFrame(f: FrameCase, s: Sender): FrameVerdict {
   const rawCorr = pickField(obj, 'correlationId', 'CorrelationId');
   let corr: string | undefined;
   if (rawCorr !== undefined && rawCorr !== null && rawCorr !== '') {
-    if (typeof rawCorr !== 'string' || rawCorr.length > 256 || !ID_PATTERN.test(rawCorr)) return { kind: 'ignored' };
+    if (typeof rawCorr !== 'string' || rawCorr.length > 256 || !ID_PATTERN.test(rawCorr))
+      return { kind: 'ignored' };
     corr = rawCorr;
   }
   const action = pickField(obj, 'action', 'Action');
   if (typeof action !== 'string' || !(ACTIONS as readonly string[]).includes(action))
     return { kind: 'rejected', corr, afterRateCheck: false };
   const payload = pickField(obj, 'messagePayload', 'MessagePayload');
-  if (typeof payload !== 'string' || payload.length === 0 || payload.length > s.maxPayload || !BASE64_PATTERN.test(payload))
+  if (
+    typeof payload !== 'string' ||
+    payload.length === 0 ||
+    payload.length > s.maxPayload ||
+    !BASE64_PATTERN.test(payload)
+  )
     return { kind: 'rejected', corr, afterRateCheck: false };
   if (s.role === 'VIEWER') return { kind: 'relay', corr, action, payload, to: null };
   let recipient = pickField(obj, 'recipientClientId', 'RecipientClientId');
@@ -1351,9 +1505,11 @@ export interface ServerFrame {
 export function parseServerFrame(data: Buffer, isBinary: boolean): ServerFrame | string {
   if (isBinary) return 'binary frame from the server';
   const parsed = tryParse(data.toString('utf8'));
-  if (!parsed.ok || !isPlainObject(parsed.value)) return `server frame is not a JSON object: ${data.toString('utf8').slice(0, 80)}`;
+  if (!parsed.ok || !isPlainObject(parsed.value))
+    return `server frame is not a JSON object: ${data.toString('utf8').slice(0, 80)}`;
   const f = parsed.value;
-  if (typeof f.messageType !== 'string' || !SERVER_TYPES.has(f.messageType)) return `unknown messageType ${String(f.messageType)}`;
+  if (typeof f.messageType !== 'string' || !SERVER_TYPES.has(f.messageType))
+    return `unknown messageType ${String(f.messageType)}`;
   const frame: ServerFrame = {
     messageType: f.messageType,
     senderClientId: undefined,
@@ -1361,22 +1517,32 @@ export function parseServerFrame(data: Buffer, isBinary: boolean): ServerFrame |
     statusResponse: undefined,
   };
   if (f.senderClientId !== undefined) {
-    if (typeof f.senderClientId !== 'string' || !ID_PATTERN.test(f.senderClientId)) return 'malformed senderClientId';
+    if (typeof f.senderClientId !== 'string' || !ID_PATTERN.test(f.senderClientId))
+      return 'malformed senderClientId';
     frame.senderClientId = f.senderClientId;
   }
   if (f.messageType === 'STATUS_RESPONSE') {
     const sr = f.statusResponse;
     if (!isPlainObject(sr)) return 'STATUS_RESPONSE without statusResponse';
-    if (typeof sr.correlationId !== 'string' || typeof sr.errorType !== 'string' || typeof sr.statusCode !== 'string')
+    if (
+      typeof sr.correlationId !== 'string' ||
+      typeof sr.errorType !== 'string' ||
+      typeof sr.statusCode !== 'string'
+    )
       return `malformed statusResponse ${JSON.stringify(sr).slice(0, 120)}`;
     if (sr.success !== false) return 'STATUS_RESPONSE with success other than false';
     if (sr.description !== undefined && (typeof sr.description !== 'string' || sr.description.length > 1024))
       return 'statusResponse.description is not a string of at most 1K';
     if (!MODELLED_ERRORS[sr.errorType]?.includes(Number(sr.statusCode)))
       return `statusResponse ${sr.statusCode} ${sr.errorType} is not a modelled error/status pair`;
-    frame.statusResponse = { correlationId: sr.correlationId, errorType: sr.errorType, statusCode: sr.statusCode };
+    frame.statusResponse = {
+      correlationId: sr.correlationId,
+      errorType: sr.errorType,
+      statusCode: sr.statusCode,
+    };
   } else if ((ACTIONS as readonly string[]).includes(f.messageType)) {
-    if (typeof f.messagePayload !== 'string' || !BASE64_PATTERN.test(f.messagePayload)) return 'relayed frame without a base64 messagePayload';
+    if (typeof f.messagePayload !== 'string' || !BASE64_PATTERN.test(f.messagePayload))
+      return 'relayed frame without a base64 messagePayload';
     frame.messagePayload = f.messagePayload;
   }
   return frame;
@@ -1405,7 +1571,12 @@ export function tryUpgrade(url: string, timeoutMs = 5000): Promise<UpgradeResult
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString('utf8')));
       res.on('end', () => {
-        done({ kind: 'refused', status: res.statusCode ?? 0, errorType: headerString(res.headers['x-amzn-errortype']), body });
+        done({
+          kind: 'refused',
+          status: res.statusCode ?? 0,
+          errorType: headerString(res.headers['x-amzn-errortype']),
+          body,
+        });
         req.destroy();
       });
       res.on('error', (err) => done({ kind: 'failed', error: err.message }));
@@ -1417,8 +1588,10 @@ export function tryUpgrade(url: string, timeoutMs = 5000): Promise<UpgradeResult
 /** Problems with a refused upgrade: it must be a modelled error with a matching JSON body. */
 export function checkRefusal(r: Extract<UpgradeResult, { kind: 'refused' }>): string[] {
   const problems: string[] = [];
-  if (r.errorType === undefined) return [`${r.status} refusal without x-amzn-errortype: ${r.body.slice(0, 80)}`];
-  if (!MODELLED_ERRORS[r.errorType]?.includes(r.status)) problems.push(`${r.status} ${r.errorType} is not modelled`);
+  if (r.errorType === undefined)
+    return [`${r.status} refusal without x-amzn-errortype: ${r.body.slice(0, 80)}`];
+  if (!MODELLED_ERRORS[r.errorType]?.includes(r.status))
+    problems.push(`${r.status} ${r.errorType} is not modelled`);
   const parsed = tryParse(r.body);
   if (!parsed.ok || !isPlainObject(parsed.value)) problems.push('refusal body is not a JSON object');
   else if (parsed.value.__type !== r.errorType) problems.push('refusal __type differs from x-amzn-errortype');

@@ -82,6 +82,11 @@ export class SignalingBroker extends EventEmitter<SignalingBrokerEvents> {
       // STATUS_RESPONSE instead, as the service answers oversize messages.
       maxPayload: Math.max(64 * 1024, this.limits.maxMessageBytes * 4),
     });
+    // A signed request that is no valid WebSocket handshake (not GET, no Sec-WebSocket-Key…) would get ws's
+    // plain-text 400/405; answer with a modelled error like every other refusal (§1.0 recipe).
+    this.wss.on('wsClientError', (err, socket, req) =>
+      this.refuse(req, socket, kvsErrors.invalidArgument(err.message)),
+    );
     opts.store.on('channelDeleted', this.onChannelDeleted);
     // One sweep for idle sockets and expired pending messages instead of a timer per message.
     const idle = this.limits.idleTimeoutMs;
