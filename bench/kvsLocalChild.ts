@@ -1,60 +1,46 @@
 /**
- * kvs-local in its own process for the benchmarks (forked by bench/lib/child.ts with an IPC channel), so
- * its memory and CPU can be read apart from the load-generating clients. Options arrive as JSON in argv[2]
- * (a serialisable subset of KvsLocalOptions: cameras and limits). Replies to `mem` after a full GC; `close`
- * (or the parent going away) shuts kvs-local down and exits.
+ * kvs-local in its own process for the benchmarks (see lib/child.ts). argv[2] is a serialisable subset of
+ * KvsLocalOptions (cameras, limits). `mem` answers process.memoryUsage() after a full GC.
  */
 import type { KvsLocalOptions } from '../kvs-local/src/config';
 import { startKvsLocal } from '../kvs-local/src/server';
-import type { ChildReply, ChildRequest, ChildOptions } from './lib/child';
+import { childArgs, serveChild } from './lib/child';
+import { LoopProbe, type LoopStats } from './lib/measure';
 
-const options = JSON.parse(process.argv[2] ?? '{}') as ChildOptions;
-const send = (msg: ChildReply): void => {
-  if (process.connected) process.send?.(msg);
-};
-
-function fullGc(): void {
-  // --expose-gc is passed by the parent; without it the numbers include garbage, which the report says.
-  for (let i = 0; i < 3; i++) globalThis.gc?.();
+export interface KvsChildArgs {
+  cameras?: KvsLocalOptions['cameras'];
+  limits?: KvsLocalOptions['limits'];
+  /** Forward kvs-local's log to stderr (debugging). */
+  log?: boolean;
 }
 
-const startOptions: KvsLocalOptions = {
-  cameras: options.cameras ?? { count: 0 },
-  log: options.log ? (line) => process.stderr.write(`[kvs-local] ${line}\n`) : () => {},
-};
-if (options.limits) startOptions.limits = options.limits;
-const kvs = await startKvsLocal(startOptions);
+export interface MemReply {
+  memory: NodeJS.MemoryUsage;
+  gc: boolean;
+}
 
-let closing = false;
-const shutdown = (): void => {
-  if (closing) return;
-  closing = true;
-  const force = setTimeout(() => process.exit(1), 5000);
-  force.unref();
-  kvs.close().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      process.stderr.write(`bench child: close failed: ${String(err)}\n`);
-      process.exit(1);
-    },
-  );
-};
-
-process.on('message', (raw) => {
-  const req = raw as ChildRequest;
-  if (req.cmd === 'mem') {
-    fullGc();
-    send({
-      type: 'reply',
-      id: req.id,
-      memory: process.memoryUsage(),
-      gc: typeof globalThis.gc === 'function',
-    });
-  } else if (req.cmd === 'close') {
-    shutdown();
-  }
+const args = childArgs<KvsChildArgs>();
+const kvs = await startKvsLocal({
+  cameras: args.cameras ?? { count: 0 },
+  ...(args.limits ? { limits: args.limits } : {}),
+  log: args.log ? (line) => process.stderr.write(`[kvs-local] ${line}\n`) : () => {},
 });
-process.on('disconnect', shutdown);
-process.on('SIGTERM', shutdown);
 
-send({ type: 'ready', info: kvs.info, pid: process.pid });
+const loop = new LoopProbe();
+
+serveChild(
+  kvs.info,
+  {
+    mem: (): MemReply => {
+      // --expose-gc comes from the parent; several passes so weak/finalised objects go too.
+      for (let i = 0; i < 3; i++) globalThis.gc?.();
+      return { memory: process.memoryUsage(), gc: typeof globalThis.gc === 'function' };
+    },
+    'loop-start': (): null => {
+      loop.start();
+      return null;
+    },
+    'loop-read': (): LoopStats => loop.read(),
+  },
+  () => kvs.close(),
+);

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 
 /** Resolves after `ms` (never keeps the process alive on its own once the awaiting code is gone). */
 export function sleep(ms: number): Promise<void> {
@@ -115,26 +116,155 @@ export function selfCpuSeconds(): number {
   return (u.user + u.system) / 1e6;
 }
 
-/** Measures CPU of this process and optionally another over a window: % of one core. */
+/** Busy and total ticks of the whole machine from /proc/stat (undefined off Linux). */
+function machineTicks(): { busy: number; total: number } | undefined {
+  try {
+    const first = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+    // cpu user nice system idle iowait irq softirq steal …
+    const f = first.trim().split(/\s+/).slice(1, 9).map(Number);
+    const total = f.reduce((a, b) => a + b, 0);
+    return { busy: total - (f[3] ?? 0) - (f[4] ?? 0), total };
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds of every process (/proc; empty off Linux). */
+function allProcesses(): Map<number, number> {
+  const out = new Map<number, number>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    const cpu = procCpuSeconds(Number(e));
+    if (cpu !== undefined) out.set(Number(e), cpu);
+  }
+  return out;
+}
+
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim().slice(0, 100) || '?';
+  } catch {
+    return '?';
+  }
+}
+
+export interface CpuReading {
+  seconds: number;
+  /** % of one core used by this process. */
+  selfPct: number;
+  /** % of one core used by each watched process (NaN when unreadable). */
+  pidPct: number[];
+  /** % of one core busy machine-wide (processes, kernel, softirq); up to cpus × 100. */
+  machinePct: number;
+  /** Other processes on the machine (not this one, not the watched ones). */
+  othersPct: number;
+  /**
+   * Busy time no live process is charged with: kernel work such as loopback TCP in softirq, and processes
+   * that started and exited inside the window (short tool runs: on a shared machine, usually other load).
+   */
+  unattributedPct: number;
+  /** The busiest other processes. */
+  topOthers: Array<{ pid: number; command: string; pct: number }>;
+}
+
+/** CPU over a window for this process, watched processes (/proc, all threads), other processes and the machine. */
 export class CpuWindow {
   private readonly t0 = performance.now();
   private readonly self0 = selfCpuSeconds();
-  private readonly other0: number | undefined;
+  private readonly pid0: Array<number | undefined>;
+  private readonly machine0 = machineTicks();
+  private readonly procs0 = allProcesses();
 
-  constructor(private readonly otherPid?: number) {
-    this.other0 = otherPid === undefined ? undefined : procCpuSeconds(otherPid);
+  constructor(private readonly pids: readonly number[] = []) {
+    this.pid0 = pids.map((p) => procCpuSeconds(p));
   }
 
-  /** Elapsed seconds and CPU % of one core for this process and the other one (NaN when unreadable). */
-  read(): { seconds: number; selfPct: number; otherPct: number } {
+  read(): CpuReading {
     const seconds = (performance.now() - this.t0) / 1000;
-    const selfPct = ((selfCpuSeconds() - this.self0) / seconds) * 100;
-    const other1 = this.otherPid === undefined ? undefined : procCpuSeconds(this.otherPid);
-    const otherPct =
-      other1 === undefined || this.other0 === undefined
-        ? Number.NaN
-        : ((other1 - this.other0) / seconds) * 100;
-    return { seconds, selfPct, otherPct };
+    const pct = (cpuSeconds: number): number => (cpuSeconds / seconds) * 100;
+    const selfPct = pct(selfCpuSeconds() - this.self0);
+    const pidPct = this.pids.map((p, i) => {
+      const a = this.pid0[i];
+      const b = procCpuSeconds(p);
+      return a === undefined || b === undefined ? Number.NaN : pct(b - a);
+    });
+    const m1 = machineTicks();
+    const m0 = this.machine0;
+    const machinePct =
+      m0 && m1 && m1.total > m0.total
+        ? ((m1.busy - m0.busy) / (m1.total - m0.total)) * cpus().length * 100
+        : Number.NaN;
+    const ours = new Set([process.pid, ...this.pids]);
+    const others: Array<{ pid: number; pct: number }> = [];
+    let allPct = 0;
+    for (const [pid, now] of allProcesses()) {
+      const used = pct(now - (this.procs0.get(pid) ?? 0));
+      allPct += used;
+      if (!ours.has(pid) && used > 0) others.push({ pid, pct: used });
+    }
+    others.sort((a, b) => b.pct - a.pct);
+    const othersPct = others.reduce((a, o) => a + o.pct, 0);
+    return {
+      seconds,
+      selfPct,
+      pidPct,
+      machinePct,
+      othersPct,
+      unattributedPct: Math.max(0, machinePct - allPct),
+      topOthers: others.slice(0, 3).map((o) => ({ ...o, command: commandOf(o.pid), pct: Math.round(o.pct) })),
+    };
+  }
+}
+
+export interface LoopStats {
+  /** Event-loop delay (lateness of a 5 ms timer) percentiles and maximum, ms. */
+  delayP50Ms: number;
+  delayP99Ms: number;
+  delayMaxMs: number;
+  gcCount: number;
+  gcTotalMs: number;
+  gcMaxMs: number;
+}
+
+/** Event-loop delay and GC pauses of this process over a window. */
+export class LoopProbe {
+  private static readonly RESOLUTION_MS = 5;
+  private readonly histogram = monitorEventLoopDelay({ resolution: LoopProbe.RESOLUTION_MS });
+  private gc = { count: 0, total: 0, max: 0 };
+  private readonly observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      this.gc.count++;
+      this.gc.total += e.duration;
+      this.gc.max = Math.max(this.gc.max, e.duration);
+    }
+  });
+
+  start(): void {
+    this.histogram.reset();
+    this.histogram.enable();
+    this.gc = { count: 0, total: 0, max: 0 };
+    this.observer.observe({ entryTypes: ['gc'] });
+  }
+
+  read(): LoopStats {
+    this.histogram.disable();
+    this.observer.disconnect();
+    // The histogram holds whole timer intervals; the delay is what exceeds the resolution.
+    const ms = (ns: number): number => Math.max(0, ns / 1e6 - LoopProbe.RESOLUTION_MS);
+    return {
+      delayP50Ms: ms(this.histogram.percentile(50)),
+      delayP99Ms: ms(this.histogram.percentile(99)),
+      delayMaxMs: ms(this.histogram.max),
+      gcCount: this.gc.count,
+      gcTotalMs: this.gc.total,
+      gcMaxMs: this.gc.max,
+    };
   }
 }
 

@@ -21,6 +21,8 @@ export interface BenchResult {
   settings: Record<string, unknown>;
   /** Everything else measured, for the JSON only. */
   details: Record<string, unknown>;
+  /** Caveats printed under the table (e.g. other load on the machine while measuring). */
+  notes: string[];
 }
 
 export type Verdict = 'ok' | 'miss' | '-';
@@ -36,24 +38,30 @@ function show(v: number, digits: number): string {
   return r === null ? 'n/a' : r.toLocaleString('en-US', { maximumFractionDigits: digits });
 }
 
-/** The printed table: metric, value, target, ok/miss. */
+/** The printed table: metric, value, target, ok/miss, what was measured; then the notes. */
 export function formatTable(result: BenchResult): string {
   const rows = result.metrics.map((m) => [
-    `${m.label} (${m.key})`,
+    m.key,
     `${show(m.value, m.digits ?? 1)} ${m.unit}`,
     m.target ? `${m.target.op === '>=' ? '≥' : '≤'} ${show(m.target.value, m.digits ?? 1)} ${m.unit}` : '',
     verdict(m),
+    m.label,
   ]);
-  const head = ['metric', 'value', 'target', 'result'];
+  const head = ['metric', 'value', 'target', 'result', 'what'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string =>
     cells
       .map((c, i) => c.padEnd(widths[i]!))
       .join('  ')
       .trimEnd();
-  return [`bench ${result.name}`, line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join(
-    '\n',
-  );
+  const lines = [
+    `bench ${result.name}`,
+    line(head),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map(line),
+  ];
+  for (const n of result.notes) lines.push(`note: ${n}`);
+  return lines.join('\n');
 }
 
 const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
@@ -74,6 +82,7 @@ export function writeResult(result: BenchResult, startedAt: Date, seconds: numbe
     date: startedAt.toISOString(),
     duration_s: round(seconds, 1),
     settings: result.settings,
+    notes: result.notes,
     details: result.details,
   };
   mkdirSync(resultsDir, { recursive: true });

@@ -8,7 +8,7 @@ import { WebSocket } from 'ws';
 import { presignConnectUrl } from '../../kvs-local/src/auth/sigv4';
 import { channelEndpoint } from '../../kvs-local/src/endpoints';
 import type { KvsLocalInfo } from '../../kvs-local/src/server';
-import { mapLimit, Samples, sleep, withTimeout } from './measure';
+import { mapLimit, Samples, sleep, withTimeout, type CpuReading, type LoopStats } from './measure';
 
 /** The unmodified SDK v3 control-plane client for a kvs-local started elsewhere (only its info is known). */
 export function controlClientFor(info: KvsLocalInfo): KinesisVideoClient {
@@ -202,8 +202,12 @@ export async function connectViewersPaced(
   perChannel: number,
   tpsPerChannel: number,
   tag: string,
-): Promise<{ sockets: Map<string, WebSocket[]>; refused: number; seconds: number }> {
-  const sockets = new Map<string, WebSocket[]>(arns.map((a) => [a, []]));
+): Promise<{
+  sockets: Map<string, Array<{ clientId: string; ws: WebSocket }>>;
+  refused: number;
+  seconds: number;
+}> {
+  const sockets = new Map<string, Array<{ clientId: string; ws: WebSocket }>>(arns.map((a) => [a, []]));
   const todo: Array<{ arn: string; clientId: string }> = [];
   for (const arn of arns) for (let v = 0; v < perChannel; v++) todo.push({ arn, clientId: `${tag}-${v}` });
   let refused = 0;
@@ -227,7 +231,7 @@ export async function connectViewersPaced(
     );
     results.forEach((r, i) => {
       const item = batch[i]!;
-      if (r.ok) sockets.get(item.arn)!.push(r.ws);
+      if (r.ok) sockets.get(item.arn)!.push({ clientId: item.clientId, ws: r.ws });
       else {
         refused++;
         todo.push(item);
@@ -281,13 +285,12 @@ export interface LoadPhaseResult {
   lost: number;
   /** Fixed rate: messages the sender could not send on time and skipped (sender overloaded). */
   skipped: number;
-  /** CPU % of one core: this (client) process and the server process, over the measured window. */
-  clientCpuPct: number;
-  serverCpuPct: number;
+  /** CPU, event-loop delay and GC over the measured window. */
+  stats: PhaseStats;
   sdpShare: number;
 }
 
-// A realistic host/srflx candidate and a ~2.4 kB offer/answer, like the JS SDK sends (the stamp rides in it).
+// A srflx candidate and a browser-like VP8 + Opus offer/answer (see payloadSizes); the stamp rides in them.
 const CANDIDATE =
   'candidate:842163049 1 udp 1677729535 198.51.100.23 51234 typ srflx raddr 10.0.0.5 rport 51234 generation 0 ufrag Xq7d network-cost 999';
 const SDP = JSON.stringify(
@@ -335,11 +338,48 @@ const SDP = JSON.stringify(
   ].join('\r\n'),
 );
 
+// Payloads are JSON whose first member is the send time as a fixed-width string: `{"t":"<16 chars>",` is
+// exactly 24 bytes, so its base64 (32 chars) can be prepended to the precomputed base64 of the rest, and a
+// recipient can read the stamp by decoding 32 characters. That keeps the load generator's own work (and
+// its garbage, whose GC pauses would show up as broker latency) small; the broker sees ordinary payloads.
+const STAMP_B64_CHARS = 32;
+const REST = {
+  ice: b64(`"candidate":"${CANDIDATE}","sdpMid":"0","sdpMLineIndex":0,"usernameFragment":"Xq7d"}`),
+  offer: b64(`"type":"offer","sdp":${SDP}}`),
+  answer: b64(`"type":"answer","sdp":${SDP}}`),
+};
+
+function b64(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64');
+}
+
+/** The base64 messagePayload of an SDP offer/answer or an ICE candidate stamped with `t` (ms). */
+function encodedPayload(sdp: boolean, fromMaster: boolean, t: number): string {
+  const stamp = b64(`{"t":"${t.toFixed(3).padStart(16, '0')}",`);
+  return stamp + (sdp ? (fromMaster ? REST.answer : REST.offer) : REST.ice);
+}
+
+/** The stamp of a payload made by `encodedPayload`, read from its first 32 base64 characters. */
+function payloadStamp(frame: string, payloadAt: number): number {
+  return Number(
+    Buffer.from(frame.slice(payloadAt, payloadAt + STAMP_B64_CHARS), 'base64').toString('latin1', 6, 22),
+  );
+}
+
+/** Sizes (bytes) of the messagePayloads the load sends, for the report. */
+export function payloadSizes(): { iceCandidate: number; sdp: number } {
+  const t = performance.now();
+  return { iceCandidate: encodedPayload(false, false, t).length, sdp: encodedPayload(true, false, t).length };
+}
+
+const PAYLOAD_KEY = '"messagePayload":"';
+const SENDER_KEY = '"senderClientId":"';
+
 /**
  * Drives SDP/ICE traffic through the broker over already-open sockets: viewers send to their master and
  * masters to each of their viewers, every `sdpEvery`-th message of a sender an SDP offer/answer and the rest
- * ICE candidates. Each payload carries `performance.now()` at send time; the recipient (same process)
- * decodes it like an SDK would (frame JSON → base64 → JSON) and records the latency.
+ * ICE candidates. Each payload carries `performance.now()` at send time; the recipient (same process) reads
+ * it (see encodedPayload) and records the latency.
  */
 export class SignalingLoad {
   private readonly groups: Group[];
@@ -381,26 +421,31 @@ export class SignalingLoad {
   }
 
   private onFrame(peer: Peer, data: Buffer): void {
-    const frame = JSON.parse(data.toString('utf8')) as {
-      messageType?: string;
-      senderClientId?: string;
-      messagePayload?: string;
-    };
-    if (frame.messageType === 'STATUS_RESPONSE') {
+    // Frames are ASCII JSON; the fields this needs are found by key rather than by parsing the whole frame.
+    const text = data.toString('latin1');
+    if (text.includes('"STATUS_RESPONSE"')) {
       // A rejection of this peer's own message: it will never be delivered.
       this.rejectedTotal++;
       peer.inflight--;
       return;
     }
-    if (typeof frame.messagePayload !== 'string') return;
-    const payload = JSON.parse(Buffer.from(frame.messagePayload, 'base64').toString('utf8')) as { t: number };
+    const at = text.indexOf(PAYLOAD_KEY);
+    if (at < 0) return;
+    const sentAt = payloadStamp(text, at + PAYLOAD_KEY.length);
     const now = performance.now();
     this.receivedTotal++;
     if (now >= this.windowStart && now <= this.windowEnd) {
       this.inWindowReceived++;
-      if (payload.t >= this.windowStart) this.samples.add(now - payload.t);
+      if (sentAt >= this.windowStart) this.samples.add(now - sentAt);
     }
-    const from = peer.clientId === null ? peer.group.byId.get(frame.senderClientId ?? '') : peer.group.master;
+    let from: Peer | undefined = peer.group.master;
+    if (peer.clientId === null) {
+      const s = text.indexOf(SENDER_KEY);
+      from =
+        s < 0
+          ? undefined
+          : peer.group.byId.get(text.slice(s + SENDER_KEY.length, text.indexOf('"', s + SENDER_KEY.length)));
+    }
     if (!from) return;
     from.inflight--;
     if (this.closedLoop) while (from.inflight < from.window) this.send(from);
@@ -410,10 +455,7 @@ export class SignalingLoad {
     const isMaster = peer.clientId === null;
     const sdp = this.opts.sdpEvery > 0 && ++peer.n % this.opts.sdpEvery === 0;
     const t = performance.now();
-    const json = sdp
-      ? `{"type":"${isMaster ? 'answer' : 'offer'}","sdp":${SDP},"t":${t}}`
-      : `{"candidate":"${CANDIDATE}","sdpMid":"0","sdpMLineIndex":0,"usernameFragment":"Xq7d","t":${t}}`;
-    const payload = Buffer.from(json, 'utf8').toString('base64');
+    const payload = encodedPayload(sdp, isMaster, t);
     const action = sdp ? (isMaster ? 'SDP_ANSWER' : 'SDP_OFFER') : 'ICE_CANDIDATE';
     const corr = this.opts.correlate ? `,"correlationId":"b${this.sentTotal}"` : '';
     let frame: string;
@@ -446,7 +488,7 @@ export class SignalingLoad {
 
   private async result(
     before: { sent: number; received: number; rejected: number; sdp: number },
-    cpu: () => { client: number; server: number },
+    stats: PhaseStats,
   ): Promise<LoadPhaseResult> {
     await this.drain(5000);
     const seconds = (this.windowEnd - this.windowStart) / 1000;
@@ -454,7 +496,6 @@ export class SignalingLoad {
     const received = this.receivedTotal - before.received;
     const rejected = this.rejectedTotal - before.rejected;
     for (const p of this.peers) p.inflight = 0; // Lost messages must not shrink the next phase's window.
-    const { client, server } = cpu();
     return {
       deliveredPerSecond: this.inWindowReceived / seconds,
       sentPerSecond: this.inWindowSent / seconds,
@@ -465,8 +506,7 @@ export class SignalingLoad {
       rejected,
       lost: Math.max(0, sent - received - rejected),
       skipped: 0,
-      clientCpuPct: client,
-      serverCpuPct: server,
+      stats,
       sdpShare: sent ? (this.sdpSent - before.sdp) / sent : 0,
     };
   }
@@ -486,7 +526,7 @@ export class SignalingLoad {
    */
   async saturate(
     opts: { window: number; warmupMs: number; measureMs: number },
-    cpuProbe: CpuProbe,
+    probe: PhaseProbe,
   ): Promise<LoadPhaseResult> {
     const before = this.snapshot();
     this.beginWindow(opts.warmupMs, opts.measureMs);
@@ -495,11 +535,11 @@ export class SignalingLoad {
     this.closedLoop = true;
     for (const p of this.peers) while (p.inflight < p.window) this.send(p);
     await sleep(opts.warmupMs);
-    const probe = cpuProbe.start();
+    const stop = probe.start();
     await sleep(opts.measureMs);
-    const cpu = probe();
+    const stats = await stop();
     this.closedLoop = false;
-    return this.result(before, () => cpu);
+    return this.result(before, stats);
   }
 
   /**
@@ -510,8 +550,8 @@ export class SignalingLoad {
    */
   async fixedRate(
     opts: { rate: number; warmupMs: number; measureMs: number; masterWeight: 'one' | 'viewers' },
-    cpuProbe: CpuProbe,
-  ): Promise<LoadPhaseResult & { skipped: number }> {
+    probe: PhaseProbe,
+  ): Promise<LoadPhaseResult> {
     const before = this.snapshot();
     const order: Peer[] = [];
     const maxViewers = Math.max(...this.groups.map((g) => g.viewers.length));
@@ -529,11 +569,11 @@ export class SignalingLoad {
     let scheduled = 0;
     let skipped = 0;
     let cursor = 0;
-    let probe: (() => { client: number; server: number }) | undefined;
+    let stop: (() => Promise<PhaseStats>) | undefined;
     await new Promise<void>((resolve) => {
       const timer = setInterval(() => {
         const now = performance.now();
-        if (probe === undefined && now >= this.windowStart) probe = cpuProbe.start();
+        if (stop === undefined && now >= this.windowStart) stop = probe.start();
         if (now >= end) {
           clearInterval(timer);
           resolve();
@@ -548,13 +588,20 @@ export class SignalingLoad {
         for (let i = 0; i < due; i++) this.send(order[cursor++ % order.length]!);
       }, 1);
     });
-    const cpu = probe?.() ?? { client: Number.NaN, server: Number.NaN };
-    const r = await this.result(before, () => cpu);
+    if (!stop) throw new Error('the measured window never started');
+    const r = await this.result(before, await stop());
     return { ...r, skipped };
   }
 }
 
-/** Starts a CPU reading; the returned function ends it with % of one core for client and server. */
-export interface CpuProbe {
-  start(): () => { client: number; server: number };
+/** What a phase measured besides messages: CPU (watched pid 0 = kvs-local), event loops and GC. */
+export interface PhaseStats {
+  cpu: CpuReading;
+  client: LoopStats;
+  server: LoopStats | null;
+}
+
+/** Starts measuring a window; the returned function ends it. */
+export interface PhaseProbe {
+  start(): () => Promise<PhaseStats>;
 }
