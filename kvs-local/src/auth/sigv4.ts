@@ -18,6 +18,8 @@ export interface VerifyContext {
   store: CredentialStore;
   region: string;
   now: number;
+  /** Signing name the route expects: `kinesisvideo` unless said otherwise (only STS says `sts`). */
+  service?: string;
 }
 
 /** RFC 3986 encoding as SigV4 wants it (unreserved characters kept, everything else %XX upper-case). */
@@ -94,7 +96,9 @@ function canonicalUri(rawPath: string): string {
 }
 
 function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const v = headers[name];
+  // Own properties only: SignedHeaders is client input, and a name like `constructor` or `__proto__`
+  // would otherwise read an Object.prototype member (TypeError → 500 instead of a signature mismatch).
+  const v = Object.hasOwn(headers, name) ? headers[name] : undefined;
   if (v === undefined) return undefined;
   return (Array.isArray(v) ? v.join(',') : v).trim().replace(/\s+/g, ' ');
 }
@@ -134,8 +138,9 @@ function parseCredential(credential: string): Scope {
 }
 
 function checkScope(scope: Scope, ctx: VerifyContext, amzDate: string): void {
-  if (scope.service !== SERVICE) {
-    throw kvsErrors.invalidSignature(`Credential should be scoped to correct service: '${SERVICE}'.`);
+  const service = ctx.service ?? SERVICE;
+  if (scope.service !== service) {
+    throw kvsErrors.invalidSignature(`Credential should be scoped to correct service: '${service}'.`);
   }
   if (scope.region !== ctx.region) {
     throw kvsErrors.invalidSignature(`Credential should be scoped to a valid region, not '${scope.region}'.`);

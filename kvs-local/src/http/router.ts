@@ -4,6 +4,7 @@ import type { CredentialStore } from '../auth/credentials';
 import { verifyHeaderAuth } from '../auth/sigv4';
 import type { KvsLocalLimits } from '../config';
 import type { OpContext, Operation } from '../control/context';
+import { answerSts, isStsRequest } from '../control/sts';
 import { splitEndpointPath, type BaseUrls, type EndpointKind } from '../endpoints';
 import { KvsError, kvsErrors, toKvsError, writeKvsError } from '../errors';
 import type { FaultInjector, RateLimiter } from '../faults';
@@ -126,6 +127,21 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
       const path = q < 0 ? url : url.slice(0, q);
       const { kind, id, rest } = splitEndpointPath(path);
       const body = await readBody(req);
+      // STS speaks awsQuery (form in, XML out) on the root path: its own small pipeline (control/sts.ts).
+      if (isStsRequest(req.method, kind === null && rest === '/', req.headers)) {
+        const query = q < 0 ? '' : url.slice(q + 1);
+        const { credentials, region, store } = deps;
+        const out = answerSts(
+          res,
+          { method: 'POST', path, query, headers: req.headers, body },
+          { credentials, region, accountId: store.accountId, now: deps.now() },
+          requestId,
+          deps.log,
+        );
+        operation = out.operation;
+        deps.onReply?.(operation, out.status);
+        return;
+      }
       const name = req.method === 'POST' ? routeOf(kind, rest) : undefined;
       if (!name) throw kvsErrors.unknownOperation(`${req.method ?? '?'} ${path}`);
       operation = name;
