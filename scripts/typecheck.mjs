@@ -6,7 +6,15 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const tsc = require.resolve('typescript/bin/tsc');
-const roots = ['src-shared', 'src-main', 'src-main/electron', 'src-main/preload', 'src-renderer', 'kvs-local', 'test'];
+const roots = [
+  'src-shared',
+  'src-main',
+  'src-main/electron',
+  'src-main/preload',
+  'src-renderer',
+  'kvs-local',
+  'test',
+];
 let failed = false;
 for (const root of roots) {
   const project = `${root}/tsconfig.json`;

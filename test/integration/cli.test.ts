@@ -26,9 +26,15 @@ afterAll(() => {
   rmSync(stateDir, { recursive: true, force: true });
 });
 
-async function launch(args: string[]): Promise<{ child: ChildProcessWithoutNullStreams; info: Info; firstLine: string; stderr: () => string }> {
+async function launch(
+  args: string[],
+): Promise<{ child: ChildProcessWithoutNullStreams; info: Info; firstLine: string; stderr: () => string }> {
   // Own process group, so a signal reaches npm, its shell, tsx and kvs-local alike (as Ctrl-C does).
-  const child = spawn('npm', ['run', 'kvs-local', '--', ...args], { cwd: process.cwd(), env: { ...process.env }, detached: true });
+  const child = spawn('npm', ['run', 'kvs-local', '--', ...args], {
+    cwd: process.cwd(),
+    env: { ...process.env },
+    detached: true,
+  });
   children.push(child);
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -49,7 +55,12 @@ function exitOf(child: ChildProcessWithoutNullStreams): Promise<number | null> {
 }
 
 /** Signals the whole process group and waits until kvs-local has said goodbye and nothing is left. */
-async function stopGroup(child: ChildProcessWithoutNullStreams, signal: NodeJS.Signals, stderr: () => string, endpoint: string) {
+async function stopGroup(
+  child: ChildProcessWithoutNullStreams,
+  signal: NodeJS.Signals,
+  stderr: () => string,
+  endpoint: string,
+) {
   const exited = exitOf(child);
   process.kill(-child.pid!, signal);
   await exited;
@@ -61,12 +72,35 @@ async function stopGroup(child: ChildProcessWithoutNullStreams, signal: NodeJS.S
 
 describe('kvs-local CLI', () => {
   it('prints its connection info as the first stdout line, serves it, and exits cleanly on SIGTERM', async () => {
-    const { child, info, stderr } = await launch(['--port', '0', '--cameras', '2', '--fps', '10', '--size', '320x180', '--state', stateDir]);
-    expect(Object.keys(info).sort()).toEqual(['accessKeyId', 'admin', 'channels', 'endpoint', 'region', 'secretAccessKey']);
+    const { child, info, stderr } = await launch([
+      '--port',
+      '0',
+      '--cameras',
+      '2',
+      '--fps',
+      '10',
+      '--size',
+      '320x180',
+      '--state',
+      stateDir,
+    ]);
+    expect(Object.keys(info).sort()).toEqual([
+      'accessKeyId',
+      'admin',
+      'channels',
+      'endpoint',
+      'region',
+      'secretAccessKey',
+    ]);
     expect(info.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(info.admin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(info.channels.map((c) => c.name)).toEqual(['camera-1', 'camera-2']);
-    const kv = new KinesisVideoClient({ region: info.region, endpoint: info.endpoint, credentials: info, maxAttempts: 1 });
+    const kv = new KinesisVideoClient({
+      region: info.region,
+      endpoint: info.endpoint,
+      credentials: info,
+      maxAttempts: 1,
+    });
     const listed = await kv.send(new ListSignalingChannelsCommand({}));
     kv.destroy();
     expect(listed.ChannelInfoList!.map((c) => c.ChannelARN)).toEqual(info.channels.map((c) => c.arn));
@@ -75,10 +109,23 @@ describe('kvs-local CLI', () => {
   });
 
   it('keeps channels in --state DIR across restarts and can issue temporary credentials', async () => {
-    const { child, info, stderr } = await launch(['--port', '0', '--cameras', '1', '--state', stateDir, '--temporary']);
+    const { child, info, stderr } = await launch([
+      '--port',
+      '0',
+      '--cameras',
+      '1',
+      '--state',
+      stateDir,
+      '--temporary',
+    ]);
     expect(info.sessionToken).toBeTruthy();
     expect(info.channels[0]!.name).toBe('camera-1');
-    const kv = new KinesisVideoClient({ region: info.region, endpoint: info.endpoint, credentials: info, maxAttempts: 1 });
+    const kv = new KinesisVideoClient({
+      region: info.region,
+      endpoint: info.endpoint,
+      credentials: info,
+      maxAttempts: 1,
+    });
     const listed = await kv.send(new ListSignalingChannelsCommand({}));
     kv.destroy();
     // camera-2 came from the previous run's state.
@@ -87,7 +134,10 @@ describe('kvs-local CLI', () => {
   });
 
   it('refuses bad arguments with a message that says what is allowed', async () => {
-    const child = spawn('npm', ['run', 'kvs-local', '--', '--size', 'huge'], { env: { ...process.env }, detached: true });
+    const child = spawn('npm', ['run', 'kvs-local', '--', '--size', 'huge'], {
+      env: { ...process.env },
+      detached: true,
+    });
     children.push(child);
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
