@@ -98,9 +98,18 @@ function fail(code: ErrorCode, message: string): IpcFailure {
   return new IpcFailure(code, message);
 }
 
-/** Maps anything a KVS call threw to an IpcFailure. IpcFailures pass through unchanged. */
+/**
+ * Maps anything a KVS call threw to an IpcFailure. IpcFailures pass through unchanged; the original error is
+ * kept as `cause` (main only: causes never cross IPC) so the credentials module can tell a rejected key.
+ */
 export function toIpcFailure(err: unknown, ctx: ErrorContext = {}): IpcFailure {
   if (err instanceof IpcFailure) return err;
+  const failure = classify(err, ctx);
+  failure.cause = err;
+  return failure;
+}
+
+function classify(err: unknown, ctx: ErrorContext): IpcFailure {
   const { name, message, status, fault, codes } = shapeOf(err);
   const op = ctx.operation ?? 'the KVS call';
   const what = channelLabel(ctx.channelArn);
