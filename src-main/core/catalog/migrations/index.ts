@@ -1,0 +1,11 @@
+import type { Migration } from '../migrate';
+import { migration001 } from './001-core';
+import { migration002 } from './002-channel-search';
+import { migration003 } from './003-wall';
+import { migration004 } from './004-audit-cache';
+
+/** Every migration, in order. Append only: a released migration is never edited (add a new one instead). */
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004];
+
+/** The schema version this build writes. */
+export const LATEST_VERSION = MIGRATIONS.length;

@@ -1,0 +1,236 @@
+import type { RemoteChannel, StorageConfig } from '../../types';
+import type { ChannelSummary } from '../model';
+import type { Sql } from '../sql';
+
+/** A channel row as stored. */
+export interface ChannelRow {
+  id: number;
+  profile_id: string;
+  arn: string;
+  region: string;
+  name: string;
+  type: string;
+  status: ChannelSummary['status'];
+  version: string | null;
+  created_at: number | null;
+  message_ttl_seconds: number | null;
+  tags: string;
+  storage_status: ChannelSummary['storageStatus'];
+  stream_arn: string | null;
+  last_synced_at: number | null;
+  last_seen_live_at: number | null;
+  missing: 0 | 1;
+}
+
+/** The row as the IPC contract's `channelSummary` (exactly its fields, nothing more). */
+export function toSummary(row: ChannelRow): ChannelSummary {
+  return {
+    arn: row.arn,
+    name: row.name,
+    profileId: row.profile_id,
+    region: row.region,
+    status: row.status,
+    storageStatus: row.storage_status,
+    streamArn: row.stream_arn,
+    tags: JSON.parse(row.tags) as Record<string, string>,
+    lastSyncedAt: row.last_synced_at,
+    lastSeenLiveAt: row.last_seen_live_at,
+    missing: row.missing === 1,
+  };
+}
+
+/** One channel as a sync saw it: `storage` null = describe failed (stored as UNKNOWN); `tags` undefined = keep. */
+export interface SyncedChannel {
+  channel: RemoteChannel;
+  storage: StorageConfig | null;
+  tags?: Record<string, string>;
+}
+
+/** What applying one region changed. */
+export interface ApplyCounts {
+  seen: number;
+  added: number;
+  updated: number;
+  /** Channels the catalog had for the region that this sync did not list (now flagged, not deleted). */
+  markedMissing: number;
+  storageUnknown: number;
+}
+
+/** The stream name inside a stream ARN (`arn:…:stream/<name>/<creation>`). */
+export function streamNameOf(streamArn: string): string {
+  const m = /:stream\/([^/]+)\//.exec(streamArn);
+  return m?.[1] ?? streamArn;
+}
+
+type Key = { profileId: string; arn: string };
+
+// Keys sorted, so the same tags always give the same text and an unchanged channel never re-enters the index.
+function tagsJson(tags: Record<string, string>): string {
+  return JSON.stringify(
+    Object.fromEntries(Object.entries(tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+  );
+}
+
+/** Channels per profile and region; statements prepared once. */
+export class ChannelsRepo {
+  private readonly byArn;
+  private readonly inRegion;
+  private readonly arnsInRegion;
+  private readonly upsert;
+  private readonly flagMissing;
+  private readonly upsertStream;
+  private readonly seenLive;
+  private readonly storage;
+  private readonly countAll;
+
+  constructor(private readonly sql: Sql) {
+    this.byArn = sql.prepare<Key, ChannelRow>(
+      'channels.get',
+      'SELECT * FROM channels WHERE profile_id = :profileId AND arn = :arn',
+    );
+    this.inRegion = sql.prepare<{ profileId: string; region: string }, ChannelRow>(
+      'channels.listRegion',
+      'SELECT * FROM channels WHERE profile_id = :profileId AND region = :region ORDER BY name',
+    );
+    this.arnsInRegion = sql.prepare<{ profileId: string; region: string }, string>(
+      'channels.arnsInRegion',
+      'SELECT arn FROM channels WHERE profile_id = :profileId AND region = :region',
+      { pluck: true },
+    );
+    this.upsert = sql.prepare<{
+      profileId: string;
+      arn: string;
+      region: string;
+      name: string;
+      type: string;
+      status: string;
+      version: string | null;
+      createdAt: number | null;
+      ttl: number | null;
+      tags: string | null;
+      storageStatus: string;
+      streamArn: string | null;
+      at: number;
+    }>(
+      'channels.upsert',
+      `INSERT INTO channels (profile_id, arn, region, name, type, status, version, created_at,
+         message_ttl_seconds, tags, storage_status, stream_arn, last_synced_at, missing)
+       VALUES (:profileId, :arn, :region, :name, :type, :status, :version, :createdAt,
+         :ttl, coalesce(:tags, '{}'), :storageStatus, :streamArn, :at, 0)
+       ON CONFLICT (profile_id, arn) DO UPDATE SET
+         region = excluded.region, name = excluded.name, type = excluded.type, status = excluded.status,
+         version = excluded.version, created_at = excluded.created_at,
+         message_ttl_seconds = excluded.message_ttl_seconds,
+         tags = coalesce(:tags, channels.tags),
+         storage_status = excluded.storage_status,
+         stream_arn = CASE WHEN excluded.storage_status = 'UNKNOWN' THEN channels.stream_arn
+                           ELSE excluded.stream_arn END,
+         last_synced_at = excluded.last_synced_at, missing = 0`,
+    );
+    this.flagMissing = sql.prepare<Key>(
+      'channels.markMissing',
+      'UPDATE channels SET missing = 1 WHERE profile_id = :profileId AND arn = :arn AND missing = 0',
+    );
+    this.upsertStream = sql.prepare<{
+      profileId: string;
+      arn: string;
+      region: string;
+      name: string;
+      at: number;
+    }>(
+      'streams.upsert',
+      `INSERT INTO streams (profile_id, arn, region, name, last_synced_at)
+       VALUES (:profileId, :arn, :region, :name, :at)
+       ON CONFLICT (profile_id, arn) DO UPDATE SET name = excluded.name, last_synced_at = excluded.last_synced_at`,
+    );
+    this.seenLive = sql.prepare<Key & { at: number }>(
+      'channels.markSeenLive',
+      'UPDATE channels SET last_seen_live_at = :at WHERE profile_id = :profileId AND arn = :arn',
+    );
+    this.storage = sql.prepare<Key & { status: string; streamArn: string | null }>(
+      'channels.setStorage',
+      'UPDATE channels SET storage_status = :status, stream_arn = :streamArn WHERE profile_id = :profileId AND arn = :arn',
+    );
+    this.countAll = sql.prepare<{ profileId: string }, { n: number }>(
+      'channels.count',
+      'SELECT count(*) AS n FROM channels WHERE profile_id = :profileId',
+    );
+  }
+
+  /** One channel of a profile, or undefined. */
+  get(profileId: string, arn: string): ChannelSummary | undefined {
+    const row = this.byArn.get({ profileId, arn });
+    return row && toSummary(row);
+  }
+
+  /** Every channel of a profile in a region (missing ones included), by name. */
+  listRegion(profileId: string, region: string): ChannelSummary[] {
+    return this.inRegion.all({ profileId, region }).map(toSummary);
+  }
+
+  /** How many channels a profile has (missing ones included). */
+  count(profileId: string): number {
+    return this.countAll.get({ profileId })?.n ?? 0;
+  }
+
+  /** Records that a tile showed live video from the channel (for "last seen live"). Returns false if unknown. */
+  markSeenLive(profileId: string, arn: string, at: number): boolean {
+    return this.seenLive.run({ profileId, arn, at }).changes > 0;
+  }
+
+  /** Records a storage configuration learnt outside a sync (after storage:update or storage:describe). */
+  setStorage(profileId: string, arn: string, storage: StorageConfig): boolean {
+    return (
+      this.storage.run({ profileId, arn, status: storage.status, streamArn: storage.streamArn }).changes > 0
+    );
+  }
+
+  /**
+   * Applies one region's sync in ONE transaction: upserts every channel seen, flags the unseen ones missing
+   * (not deleted: layouts and groups keep pointing at them), and records the streams storage maps to.
+   * Either all of it lands or none of it does.
+   */
+  applyRegion(profileId: string, region: string, seen: readonly SyncedChannel[], at: number): ApplyCounts {
+    return this.sql.tx(
+      'sync.apply',
+      () => {
+        const before = new Set(this.arnsInRegion.all({ profileId, region }));
+        const listed = new Set<string>();
+        let added = 0;
+        let storageUnknown = 0;
+        for (const { channel: c, storage, tags } of seen) {
+          if (listed.has(c.arn)) continue;
+          listed.add(c.arn);
+          if (!before.has(c.arn)) added++;
+          if (!storage) storageUnknown++;
+          this.upsert.run({
+            profileId,
+            arn: c.arn,
+            region,
+            name: c.name,
+            type: c.type,
+            status: c.status,
+            version: c.version,
+            createdAt: c.createdAt,
+            ttl: c.messageTtlSeconds,
+            tags: tags ? tagsJson(tags) : null,
+            storageStatus: storage?.status ?? 'UNKNOWN',
+            streamArn: storage?.streamArn ?? null,
+            at,
+          });
+          if (storage?.streamArn) {
+            const arn = storage.streamArn;
+            this.upsertStream.run({ profileId, arn, region, name: streamNameOf(arn), at });
+          }
+        }
+        let markedMissing = 0;
+        for (const arn of before) {
+          if (!listed.has(arn)) markedMissing += this.flagMissing.run({ profileId, arn }).changes;
+        }
+        return { seen: listed.size, added, updated: listed.size - added, markedMissing, storageUnknown };
+      },
+      // A 10,000-channel apply is expected to take longer than one statement; warn only when it is really slow.
+      Math.max(this.sql.slowMs, 2_000),
+    );
+  }
+}
