@@ -1,0 +1,35 @@
+// Bundles the Electron main process and the preload with esbuild (CommonJS, as Electron loads them), and
+// copies the renderer shell. npm dependencies stay external: they ship in the app's node_modules
+// (better-sqlite3 13 loads its N-API prebuild in Electron without a rebuild).
+import { build } from 'esbuild';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
+
+rmSync('dist', { recursive: true, force: true });
+const common = { bundle: true, platform: 'node', target: 'node22', sourcemap: true, logLevel: 'warning' };
+await build({
+  ...common,
+  entryPoints: ['src-main/electron/main.ts'],
+  outfile: 'dist/main/main.cjs',
+  format: 'cjs',
+  packages: 'external',
+});
+await build({
+  ...common,
+  entryPoints: ['src-main/preload/preload.ts'],
+  outfile: 'dist/preload/preload.cjs',
+  format: 'cjs',
+  // A sandboxed preload may only require('electron'): everything else is bundled in.
+  external: ['electron'],
+});
+await build({
+  ...common,
+  entryPoints: ['src-renderer/boot.ts'],
+  outfile: 'dist/renderer/boot.js',
+  platform: 'browser',
+  target: 'chrome140',
+  format: 'esm',
+});
+mkdirSync('dist/renderer', { recursive: true });
+cpSync('src-renderer/index.html', 'dist/renderer/index.html');
+cpSync('resources/icon.svg', 'dist/renderer/icon.svg');
+console.error('build: dist/main/main.cjs, dist/preload/preload.cjs, dist/renderer/');
