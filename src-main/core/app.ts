@@ -126,7 +126,11 @@ export function createCore(opts: CoreOptions): Core {
       events,
       now,
     }),
-    { isTrustedOrigin: (url) => opts.isTrustedOrigin(url), mapError: (err) => toIpcFailure(err), log: opts.log },
+    {
+      isTrustedOrigin: (url) => opts.isTrustedOrigin(url),
+      mapError: (err) => toIpcFailure(err),
+      log: opts.log,
+    },
   );
   let closed: Promise<void> | undefined;
   return {
