@@ -171,8 +171,10 @@ export class CredentialsService {
       region: req.region,
       updatedAt: this.now(),
     };
-    this.opts.secrets.put(record.id, box.backend, sealKeys(box, req));
+    // Profile first: the catalog's secrets row references it (foreign key). A crash in between leaves a
+    // visible profile asking for keys, as in `remove`.
     this.opts.profiles.upsert(record);
+    this.opts.secrets.put(record.id, box.backend, sealKeys(box, req));
     this.opts.logger.info('credentials: keys stored', { profileId: record.id, backend: box.backend });
     const entry = this.keysEntry(record, box.backend);
     if (this.current?.entry.profile.id === record.id) {

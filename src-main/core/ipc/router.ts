@@ -103,8 +103,9 @@ export class IpcRouter {
   private toIpcError(channel: Channel, err: unknown): IpcError {
     if (err instanceof IpcFailure) return err.toIpc();
     const mapped = this.opts.mapError?.(err);
-    if (mapped) return mapped.toIpc();
-    // Unexpected: log the detail in main, give the renderer nothing but a safe sentence.
+    if (mapped && mapped.code !== 'Internal') return mapped.toIpc();
+    // Unexpected (a mapper's Internal quotes the raw error): log the detail in main, give the renderer
+    // nothing but a safe sentence.
     this.opts.log.error('ipc: handler failed', {
       channel,
       error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
