@@ -162,6 +162,17 @@ describe('viewer preparation and signing', () => {
     expect(otherTile).toMatchObject({ ok: false, error: { code: 'InvalidArgument' } });
   });
 
+  it('says which region the Local demo serves instead of blaming the credentials', async () => {
+    const before = t.events.filter((e) => e.name === 'credentials:expired').length;
+    const other = await t.call('kvs:prepareViewer', {
+      channelArn: 'arn:aws:kinesisvideo:eu-west-1:111122223333:channel/elsewhere/1',
+      tileId: 'tile-r',
+    });
+    expect(other).toMatchObject({ ok: false, error: { code: 'InvalidArgument' } });
+    expect((other as { error: { message: string } }).error.message).toContain('serves us-west-2 only');
+    expect(t.events.filter((e) => e.name === 'credentials:expired').length).toBe(before);
+  });
+
   it('retries throttling and surfaces it as Throttled only when it does not stop', async () => {
     await admin(kvs, 'POST', '/faults', {
       operation: 'GetSignalingChannelEndpoint',

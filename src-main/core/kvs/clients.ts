@@ -1,6 +1,7 @@
 import { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
 import { KinesisVideoSignalingClient } from '@aws-sdk/client-kinesis-video-signaling';
 import { KinesisVideoWebRTCStorageClient } from '@aws-sdk/client-kinesis-video-webrtc-storage';
+import { IpcFailure } from '../../../src-shared/ipc/errors';
 import type { ActiveProfile } from '../types';
 
 /**
@@ -40,6 +41,14 @@ export class SdkClientFactory implements KvsClientFactory {
   private readonly retiring = new Map<ReturnType<typeof setTimeout>, AnyClient[]>();
 
   control(profile: ActiveProfile, region: string): KinesisVideoClient {
+    // A custom endpoint (the Local demo's kvs-local) serves one region: a channel from another region would
+    // otherwise come back as a signature scoped to the wrong region, read as rejected credentials.
+    if (profile.endpoint && region !== profile.region) {
+      throw new IpcFailure(
+        'InvalidArgument',
+        `This profile's endpoint serves ${profile.region} only; the channel is in ${region}. Choose a profile for ${region}.`,
+      );
+    }
     return this.get(`control|${profile.id}|${region}|${profile.endpoint ?? ''}`, () => {
       return new KinesisVideoClient({
         ...this.base(profile, region),
