@@ -1,4 +1,5 @@
 import { MediaStreamTrack, RTCPeerConnection } from 'werift';
+import { addCandidateQuietly, toCandidateInit } from './candidates';
 import type {
   RTCIceCandidate,
   RTCPeerConnectionConfig,
@@ -123,24 +124,12 @@ export class AnsweringPeer {
   }
 
   private async addCandidate(candidate: CandidateInit): Promise<void> {
-    try {
-      await this.pc.addIceCandidate({
-        candidate: candidate.candidate,
-        sdpMid: candidate.sdpMid ?? undefined,
-        sdpMLineIndex: candidate.sdpMLineIndex ?? undefined,
-      });
-    } catch {
-      // Candidates for m-sections this peer rejected are expected to fail; ignore them.
-    }
+    await addCandidateQuietly(this.pc, candidate);
   }
 
   private emitLocal(candidate: RTCIceCandidate | undefined): void {
-    if (this.closed || !candidate?.candidate) return;
-    const init: CandidateInit = {
-      candidate: candidate.candidate,
-      sdpMid: candidate.sdpMid ?? null,
-      sdpMLineIndex: candidate.sdpMLineIndex ?? null,
-    };
+    const init = toCandidateInit(candidate);
+    if (this.closed || !init) return;
     if (this.localListener) this.localListener(init);
     else this.earlyLocal.push(init);
   }

@@ -1,4 +1,5 @@
 import { MediaStreamTrack, RTCPeerConnection } from 'werift';
+import { addCandidateQuietly, toCandidateInit } from './candidates';
 import type { RTCIceCandidate, RTCPeerConnectionConfig, RTCRtpTransceiver } from 'werift';
 import { answerRefused, BAD_ANSWER_MESSAGE } from './errors';
 import type { AnswerResult } from './errors';
@@ -126,24 +127,12 @@ export class SessionPeer {
   }
 
   private async addCandidate(candidate: CandidateInit): Promise<void> {
-    try {
-      await this.pc.addIceCandidate({
-        candidate: candidate.candidate,
-        sdpMid: candidate.sdpMid ?? undefined,
-        sdpMLineIndex: candidate.sdpMLineIndex ?? undefined,
-      });
-    } catch {
-      // A malformed or foreign candidate is ignored, as browsers do for unusable ones.
-    }
+    await addCandidateQuietly(this.pc, candidate);
   }
 
   private onLocalCandidate(candidate: RTCIceCandidate | undefined): void {
-    if (this.closed || !candidate?.candidate) return;
-    const init: CandidateInit = {
-      candidate: candidate.candidate,
-      sdpMid: candidate.sdpMid ?? null,
-      sdpMLineIndex: candidate.sdpMLineIndex ?? null,
-    };
+    const init = toCandidateInit(candidate);
+    if (this.closed || !init) return;
     if (this.offerSent) this.options.send({ messageType: 'ICE_CANDIDATE', payload: init });
     else this.earlyLocal.push(init);
   }
