@@ -1,10 +1,13 @@
 /**
  * kvs-local in its own process for the benchmarks (see lib/child.ts). argv[2] is a serialisable subset of
- * KvsLocalOptions (cameras, limits). `mem` answers process.memoryUsage() after a full GC.
+ * KvsLocalOptions (cameras, limits). `mem` answers process.memoryUsage() after a full GC; `seed` adds
+ * `count` channels of the synthetic fleet (lib/fleet.ts) straight to the store, as setup that is not timed.
  */
+import { addChannelRecord } from '../kvs-local/src/control/channels';
 import type { KvsLocalOptions } from '../kvs-local/src/config';
 import { startKvsLocal } from '../kvs-local/src/server';
 import { childArgs, serveChild } from './lib/child';
+import { makeFleet } from './lib/fleet';
 import { LoopProbe, type LoopStats } from './lib/measure';
 
 export interface KvsChildArgs {
@@ -12,6 +15,11 @@ export interface KvsChildArgs {
   limits?: KvsLocalOptions['limits'];
   /** Forward kvs-local's log to stderr (debugging). */
   log?: boolean;
+}
+
+export interface SeedArgs {
+  count: number;
+  seed: number;
 }
 
 export interface MemReply {
@@ -41,6 +49,12 @@ serveChild(
       return null;
     },
     'loop-read': (): LoopStats => loop.read(),
+    seed: (raw): number => {
+      const { count, seed } = raw as SeedArgs;
+      const now = Date.now();
+      for (const c of makeFleet(count, seed)) addChannelRecord(kvs.store, c.name, now, { tags: c.tags });
+      return kvs.store.channels().length;
+    },
   },
   () => kvs.close(),
 );

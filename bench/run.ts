@@ -8,6 +8,7 @@ import { formatTable, writeResult, type BenchResult } from './lib/report';
 
 const BENCHES: Record<string, () => Promise<BenchResult>> = {
   'kvs-local': async () => (await import('./kvsLocal')).runKvsLocalBench(),
+  core: async () => (await import('./core')).runCoreBench(),
 };
 const known = Object.keys(BENCHES);
 

@@ -61,7 +61,15 @@ export class Samples {
   }
 
   /** Nearest-rank percentiles (p in 0..100) and the maximum; NaN when empty. */
-  summary(): { count: number; p50: number; p90: number; p99: number; max: number } {
+  summary(): {
+    count: number;
+    p50: number;
+    p90: number;
+    p95: number;
+    p99: number;
+    max: number;
+    mean: number;
+  } {
     const sorted = this.data.slice(0, this.n).sort();
     const at = (p: number): number =>
       this.n === 0
@@ -71,8 +79,10 @@ export class Samples {
       count: this.n,
       p50: at(50),
       p90: at(90),
+      p95: at(95),
       p99: at(99),
       max: this.n ? sorted[this.n - 1]! : Number.NaN,
+      mean: this.n ? sorted.reduce((a, b) => a + b, 0) / this.n : Number.NaN,
     };
   }
 }

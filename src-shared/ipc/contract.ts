@@ -71,7 +71,11 @@ export const contract = {
     req: z.object({ syncId: z.string().min(1).max(64) }).strict(),
     res: z.object({ cancelled: z.boolean() }).strict(),
   },
-  /** Full-text search over names and tags; works offline. */
+  /**
+   * Full-text search over names and tags; works offline. Ranked by relevance up to 1,000 matches, by name
+   * beyond; past 5,000 matches the total is a lower bound. One letter or digit lists the names starting
+   * with it.
+   */
   'catalog:search': {
     req: z
       .object({
@@ -84,7 +88,15 @@ export const contract = {
         offset: z.number().int().min(0).max(1_000_000).default(0),
       })
       .strict(),
-    res: z.object({ channels: z.array(channelSummary), total: z.number().int() }).strict(),
+    res: z
+      .object({
+        channels: z.array(channelSummary),
+        /** Every match, or — with totalIsLowerBound — as many as were counted before counting stopped. */
+        total: z.number().int(),
+        /** True when a broad query's count stopped early: at least `total` matches, likely more. */
+        totalIsLowerBound: z.boolean().optional(),
+      })
+      .strict(),
   },
   'catalog:channel': {
     req: z.object({ channelArn }).strict(),

@@ -216,3 +216,31 @@ describe('004 audit and cache', () => {
     ).toHaveLength(1);
   });
 });
+
+describe('005 search prefixes', () => {
+  it('indexes 1–6 character prefixes and re-indexes the channels of version 4', () => {
+    const db = at(4);
+    insertChannel(db, 'stockholm-floor-1-lobby');
+    migrate(db, MIGRATIONS.slice(0, 5), memoryLog(), ':memory:');
+    const sql = db.prepare("SELECT sql FROM sqlite_schema WHERE name = 'channels_fts'").pluck().get();
+    expect(sql).toContain("prefix = '1 2 3 4 5 6'");
+    const search = (q: string) =>
+      db.prepare('SELECT rowid FROM channels_fts WHERE channels_fts MATCH ?').pluck().all(q);
+    for (const q of ['"s"*', '"stockh"*', '"stockholm"*', '"floor"* "1"*', '"hq"'])
+      expect(search(q)).toHaveLength(1);
+    db.prepare("INSERT INTO channels_fts (channels_fts) VALUES ('integrity-check')").run();
+  });
+
+  it('keeps the triggers: inserts, renames and deletes follow', () => {
+    const db = at(5);
+    insertChannel(db, 'front-door');
+    db.prepare("UPDATE channels SET name = 'back-gate'").run();
+    const search = (q: string) =>
+      db.prepare('SELECT rowid FROM channels_fts WHERE channels_fts MATCH ?').pluck().all(q);
+    expect(search('"front"*')).toEqual([]);
+    expect(search('"back-g"*')).toHaveLength(1);
+    db.prepare('DELETE FROM channels').run();
+    expect(search('"back"*')).toEqual([]);
+    db.prepare("INSERT INTO channels_fts (channels_fts) VALUES ('integrity-check')").run();
+  });
+});

@@ -2,11 +2,20 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { channelSummary } from '../../../src-shared/ipc/schemas';
 import { ftsMatch, openCatalog, type Catalog, type SyncedChannel } from '../../../src-main/core/catalog';
 import {
+  BROAD_SQL,
   BROWSE_COUNT_SQL,
   BROWSE_SQL,
+  COUNT_SQL,
   GROUP_SQL,
+  GROUP_TEXT_SQL,
+  PREFIX_COUNT_SQL,
+  PREFIX_SQL,
   SEARCH_SQL,
+  SORTED_SQL,
+  SearchRepo,
+  type SearchLimits,
 } from '../../../src-main/core/catalog/repos/search';
+import { Sql } from '../../../src-main/core/catalog/sql';
 import { channel, memoryLog } from './fakes';
 
 let c: Catalog;
@@ -153,6 +162,83 @@ describe('search', () => {
     expect(names({ profileId: 'p1', query: '', groupId: 'nope' })).toEqual([]);
   });
 
+  it('lists names starting with a single character (the first keystroke), case-insensitive', () => {
+    expect(names({ profileId: 'p1', query: 'f' })).toEqual(['front-door', 'front-office', 'front_gate.cam2']);
+    expect(c.search({ profileId: 'p1', query: 'F' })).toMatchObject({ total: 3 });
+    // Lobby's tag says "front desk", and "2" is a word of front_gate.cam2: neither is a name that starts so.
+    expect(names({ profileId: 'p1', query: 'l' })).toEqual(['Lobby']);
+    expect(names({ profileId: 'p1', query: '2' })).toEqual([]);
+    expect(names({ profileId: 'p1', query: ' -c' })).toEqual(['Café-Terrasse']);
+    expect(names({ profileId: 'p1', query: 'f', region: 'eu-west-1' })).toEqual(['front-office']);
+    const page = c.search({ profileId: 'p1', query: 'f', limit: 1, offset: 1 });
+    expect(page).toMatchObject({ total: 3, channels: [{ name: 'front-office' }] });
+    c.groups.save({ id: 'g1', name: 'Doors', channelArns: [arn('front-door'), arn('back-door')] });
+    expect(names({ profileId: 'p1', query: 'f', groupId: 'g1' })).toEqual(['front-door']);
+    // Two characters are words again.
+    expect(found({ profileId: 'p1', query: 'fr' })).toEqual([
+      'Lobby',
+      'front-door',
+      'front-office',
+      'front_gate.cam2',
+    ]);
+  });
+
+  it('lists a broad query by name with a total counted up to the cap', () => {
+    const repo = (limits: SearchLimits) => new SearchRepo(new Sql(c.db, memoryLog(), 50, ':memory:'), limits);
+    // 'fro' has 4 FTS matches in p1 and 1 in p2: over rankMax 2, so by name, not by relevance; and over
+    // totalCap 3, so only the first 4 (totalCap + 1) matches are counted: a lower bound.
+    const capped = repo({ rankMax: 2, totalCap: 3 });
+    const broad = capped.run({ profileId: 'p1', query: 'fro' });
+    expect(broad.channels.map((ch) => ch.name)).toEqual([
+      'front-door',
+      'front-office',
+      'front_gate.cam2',
+      'Lobby',
+    ]);
+    expect(broad).toMatchObject({ total: 4, totalIsLowerBound: true });
+    expect(capped.run({ profileId: 'p1', query: 'fro', region: 'eu-west-1' })).toMatchObject({
+      total: 1,
+      totalIsLowerBound: true,
+    });
+    // Within totalCap the page is sorted from the FTS side and the total is exact.
+    {
+      const r = repo({ rankMax: 2, totalCap: 10 });
+      const all = r.run({ profileId: 'p1', query: 'fro' });
+      expect(all.channels.map((ch) => ch.name)).toEqual(broad.channels.map((ch) => ch.name));
+      expect(all.total).toBe(4);
+      expect(all.totalIsLowerBound).toBeUndefined();
+      expect(r.run({ profileId: 'p1', query: 'fro', limit: 2, offset: 2 })).toEqual({
+        total: 4,
+        channels: [
+          expect.objectContaining({ name: 'front_gate.cam2' }),
+          expect.objectContaining({ name: 'Lobby' }),
+        ],
+      });
+      expect(r.run({ profileId: 'p1', query: 'fro', limit: 2, offset: 9 })).toEqual({
+        channels: [],
+        total: 4,
+      });
+      expect(r.run({ profileId: 'p1', query: 'fro', region: 'eu-west-1' })).toMatchObject({
+        total: 1,
+        channels: [{ name: 'front-office' }],
+      });
+      expect(r.run({ profileId: 'p1', query: 'fro', status: 'UPDATING' })).toEqual({
+        channels: [],
+        total: 0,
+      });
+    }
+    const r = repo({ rankMax: 2, totalCap: 10 });
+    c.channels.applyRegion('p1', 'eu-west-1', [], 2000);
+    expect(r.run({ profileId: 'p1', query: 'fro' }).total).toBe(3);
+    expect(r.run({ profileId: 'p1', query: 'fro', includeMissing: true }).total).toBe(4);
+    // In a group the total stays exact (a group is small).
+    c.groups.save({ id: 'g1', name: 'Doors', channelArns: [arn('front-door'), arn('back-door')] });
+    expect(r.run({ profileId: 'p1', query: 'door', groupId: 'g1' })).toMatchObject({
+      total: 2,
+      channels: [{ name: 'back-door' }, { name: 'front-door' }],
+    });
+  });
+
   it('returns exactly the contract shape', () => {
     for (const ch of c.search({ profileId: 'p1', query: '', includeMissing: true }).channels) {
       expect(() => channelSummary.parse(ch)).not.toThrow();
@@ -185,6 +271,9 @@ describe('query plans', () => {
     groupId: 'g1',
     limit: 100,
     offset: 0,
+    lo: 'c',
+    hi: 'd',
+    scan: 10001,
   };
   const plan = (sql: string) =>
     (c.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((r) => r.detail);
@@ -205,6 +294,36 @@ describe('query plans', () => {
     expect(p.filter((d) => /^SCAN c\b/.test(d))).toEqual([]);
   });
 
+  it('a broad query walks (profile_id, name) over the FTS match set, or sorts a mid-sized one', () => {
+    const p = plan(BROAD_SQL);
+    expect(p).toContainEqual('SEARCH c USING COVERING INDEX channels_by_name (profile_id=?)');
+    expect(p).toContainEqual(expect.stringMatching(/^LIST SUBQUERY \d+$/));
+    expect(p).toContainEqual(expect.stringMatching(/^SCAN channels_fts VIRTUAL TABLE INDEX \d+:M/));
+    expect(p).toContainEqual('SEARCH c USING INTEGER PRIMARY KEY (rowid=?)');
+    expect(p.filter((d) => /^SCAN c\b/.test(d))).toEqual([]);
+    const sorted = plan(SORTED_SQL);
+    expect(sorted).toContainEqual(expect.stringMatching(/^SCAN channels_fts VIRTUAL TABLE INDEX \d+:M/));
+    expect(sorted).toContainEqual('SEARCH c USING INTEGER PRIMARY KEY (rowid=?)');
+    expect(sorted.filter((d) => /^SCAN c\b/.test(d))).toEqual([]);
+  });
+
+  it('the count of a text query is driven by FTS and reads channels by rowid', () => {
+    const p = plan(COUNT_SQL);
+    expect(p).toContainEqual(expect.stringMatching(/^SCAN channels_fts VIRTUAL TABLE INDEX \d+:M/));
+    expect(p).toContainEqual('SEARCH c USING INTEGER PRIMARY KEY (rowid=?) LEFT-JOIN');
+    expect(p).toContainEqual('SEARCH gm USING PRIMARY KEY (group_id=? AND channel_arn=?)');
+    expect(p.filter((d) => /^SCAN c\b/.test(d))).toEqual([]);
+  });
+
+  it('a one-character query is a range of (profile_id, name)', () => {
+    expect(plan(PREFIX_SQL)).toEqual([
+      'SEARCH c USING INDEX channels_by_name (profile_id=? AND name>? AND name<?)',
+    ]);
+    expect(plan(PREFIX_COUNT_SQL)).toEqual([
+      'SEARCH c USING COVERING INDEX channels_by_name (profile_id=? AND name>? AND name<?)',
+    ]);
+  });
+
   it('browse walks (profile_id, name) in order: no table scan, no sort', () => {
     const p = plan(BROWSE_SQL);
     expect(p).toEqual(['SEARCH c USING INDEX channels_by_name (profile_id=?)']);
@@ -217,6 +336,14 @@ describe('query plans', () => {
       expect.stringMatching(/^SEARCH gm USING (COVERING )?INDEX group_members_order \(group_id=\?\)/),
     );
     expect(p).toContainEqual('SEARCH c USING INDEX sqlite_autoindex_channels_1 (profile_id=? AND arn=?)');
+    const text = plan(GROUP_TEXT_SQL);
+    expect(text).toContainEqual(
+      expect.stringMatching(/^SEARCH gm USING (COVERING )?INDEX group_members_order \(group_id=\?\)/),
+    );
+    expect(text).toContainEqual(
+      expect.stringMatching(/^SEARCH c USING INDEX sqlite_autoindex_channels_1 \(profile_id=\? AND arn=\?/),
+    );
+    expect(text).toContainEqual(expect.stringMatching(/^SCAN channels_fts VIRTUAL TABLE INDEX \d+:M/));
   });
 
   it('group membership lookups use indexes', () => {
