@@ -64,7 +64,7 @@ describe('STS GetCallerIdentity with long-term credentials', () => {
   });
 
   it('an unknown access key id is InvalidClientTokenId (403)', async () => {
-    const client = sts(kvs, { accessKeyId: 'AKIAUNKNOWNKEY000000', secretAccessKey: 'x'.repeat(40) });
+    const client = sts(kvs, { accessKeyId: 'FAKEUNKNOWNKEY000000', secretAccessKey: 'x'.repeat(40) });
     const err = await caught(client.send(new GetCallerIdentityCommand({})));
     client.destroy();
     expect(err.name).toBe('InvalidClientTokenId');

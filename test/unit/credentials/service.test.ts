@@ -18,7 +18,7 @@ const dir = mkdtempSync(join(tmpdir(), 'wf-creds-svc-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const KEYS = {
-  accessKeyId: 'AKIATYPEDKEY00000001',
+  accessKeyId: 'FAKETYPEDKEY00000001',
   secretAccessKey: 'typed/Secret+Access+Key/000000000000000001',
   sessionToken: 'TypedSessionToken//0000000000000000000000001',
 };
@@ -54,7 +54,7 @@ function sharedFiles(name: string): { configFile: string; credentialsFile: strin
   );
   writeFileSync(
     credentialsFile,
-    '[ops]\naws_access_key_id = AKIASHAREDKEY0000001\naws_secret_access_key = sharedsecret\n',
+    '[ops]\naws_access_key_id = FAKESHAREDKEY0000001\naws_secret_access_key = sharedsecret\n',
   );
   return { configFile, credentialsFile, home };
 }
@@ -144,7 +144,7 @@ describe('CredentialsService', () => {
       expect(raw).not.toContain(s);
       expect(raw).not.toContain(Buffer.from(s).toString('base64'));
     }
-    expect(JSON.stringify(profiles.list())).not.toMatch(/AKIA|Secret|Token/);
+    expect(JSON.stringify(profiles.list())).not.toMatch(/FAKE|Secret|Token/);
   });
 
   it('refuses to store keys in clear unless explicitly allowed, and records the plaintext backend', async () => {
@@ -214,13 +214,13 @@ describe('CredentialsService', () => {
     const b = service.addKeys({
       name: 'kit',
       region: 'us-west-2',
-      accessKeyId: 'AKIATYPEDKEY00000002',
+      accessKeyId: 'FAKETYPEDKEY00000002',
       secretAccessKey: 'typed/Secret+Access+Key/000000000000000002',
     });
     expect(b.profile.id).toBe(a.profile.id);
     expect(secrets.dump()).toHaveLength(1);
     expect(await service.active()!.credentials()).toEqual({
-      accessKeyId: 'AKIATYPEDKEY00000002',
+      accessKeyId: 'FAKETYPEDKEY00000002',
       secretAccessKey: 'typed/Secret+Access+Key/000000000000000002',
     });
   });

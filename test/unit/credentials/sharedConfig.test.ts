@@ -106,7 +106,7 @@ credential_process = /bin/true
 region = Mars-1
 
 [not-a-profile]
-aws_access_key_id = AKIAIGNOREDIGNORED00
+aws_access_key_id = FAKEIGNOREDIGNORED00
 aws_secret_access_key = ignored
 `;
   const credentials = `
