@@ -40,6 +40,43 @@ export function smithySigner(kvs: KvsLocal) {
   };
 }
 
+/** The VIEWER role's endpoints of a channel, by protocol (throws for one that was not returned). */
+export async function viewerEndpoints(
+  kv: KinesisVideoClient,
+  channelArn: string,
+  protocols: Array<'WSS' | 'HTTPS' | 'WEBRTC'>,
+): Promise<(protocol: string) => string> {
+  const { ResourceEndpointList = [] } = await kv.send(
+    new GetSignalingChannelEndpointCommand({
+      ChannelARN: channelArn,
+      SingleMasterChannelEndpointConfiguration: { Protocols: protocols, Role: 'VIEWER' },
+    }),
+  );
+  return (p) => {
+    const found = ResourceEndpointList.find((e) => e.Protocol === p)?.ResourceEndpoint;
+    if (!found) throw new Error(`no ${p} endpoint returned for ${channelArn}`);
+    return found;
+  };
+}
+
+/** The official SignalingClient as a VIEWER, signing with @smithy/signature-v4 (not opened). */
+export function viewerSignalingClient(
+  kvs: KvsLocal,
+  channelArn: string,
+  wssEndpoint: string,
+  clientId: string,
+) {
+  return new SignalingClient({
+    channelARN: channelArn,
+    channelEndpoint: wssEndpoint,
+    clientId,
+    role: Role.VIEWER,
+    region: kvs.info.region,
+    requestSigner: smithySigner(kvs),
+    systemClockOffset: 0,
+  });
+}
+
 export interface ReceivedFrame {
   at: number;
   seq: number | null;
@@ -104,26 +141,12 @@ export class NodeViewer {
     clientId: string,
   ): Promise<NodeViewer> {
     const viewer = new NodeViewer(clientId);
-    const { ResourceEndpointList = [] } = await kv.send(
-      new GetSignalingChannelEndpointCommand({
-        ChannelARN: channelArn,
-        SingleMasterChannelEndpointConfiguration: { Protocols: ['WSS', 'HTTPS'], Role: 'VIEWER' },
-      }),
-    );
-    const ep = (p: string) => ResourceEndpointList.find((e) => e.Protocol === p)!.ResourceEndpoint!;
+    const ep = await viewerEndpoints(kv, channelArn, ['WSS', 'HTTPS']);
     const sig = signalingClient(kvs, ep('HTTPS'));
     const ice = await sig.send(new GetIceServerConfigCommand({ ChannelARN: channelArn, ClientId: clientId }));
     sig.destroy();
     if ((ice.IceServerList ?? []).length !== 2) throw new Error('expected the real 2-entry ICE server shape');
-    const client = new SignalingClient({
-      channelARN: channelArn,
-      channelEndpoint: ep('WSS'),
-      clientId,
-      role: Role.VIEWER,
-      region: kvs.info.region,
-      requestSigner: smithySigner(kvs),
-      systemClockOffset: 0,
-    });
+    const client = viewerSignalingClient(kvs, channelArn, ep('WSS'), clientId);
     viewer.signaling = client;
     viewer.cleanups.push(() => client.close());
     viewer.pc.addEventListener('icecandidate', ({ candidate }) => {

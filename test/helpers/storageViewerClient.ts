@@ -1,10 +1,10 @@
-import { GetSignalingChannelEndpointCommand, type KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
+import type { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
 import { JoinStorageSessionAsViewerCommand } from '@aws-sdk/client-kinesis-video-webrtc-storage';
-import { Role, SignalingClient } from 'amazon-kinesis-video-streams-webrtc';
+import type { SignalingClient } from 'amazon-kinesis-video-streams-webrtc';
 import type { KvsLocal } from '../../kvs-local/src/server';
 import { StorageViewer, type CandidateInit } from '../../kvs-local/src/storage';
 import { storageClient } from './kvsLocal';
-import { smithySigner } from './nodeViewer';
+import { viewerEndpoints, viewerSignalingClient } from './nodeViewer';
 
 /**
  * A viewer of a storage-enabled channel (kvs-reference.md §6.3): ConnectAsViewer with the official
@@ -25,22 +25,9 @@ export class StorageViewerClient {
 
   static async connect(kvs: KvsLocal, kv: KinesisVideoClient, channelArn: string, clientId: string) {
     const viewer = new StorageViewerClient(kvs, channelArn, clientId);
-    const { ResourceEndpointList = [] } = await kv.send(
-      new GetSignalingChannelEndpointCommand({
-        ChannelARN: channelArn,
-        SingleMasterChannelEndpointConfiguration: { Protocols: ['WSS', 'HTTPS', 'WEBRTC'], Role: 'VIEWER' },
-      }),
-    );
-    const ep = (p: string) => ResourceEndpointList.find((e) => e.Protocol === p)!.ResourceEndpoint!;
+    const ep = await viewerEndpoints(kv, channelArn, ['WSS', 'HTTPS', 'WEBRTC']);
     viewer.webrtcEndpoint = ep('WEBRTC');
-    const client = new SignalingClient({
-      channelARN: channelArn,
-      channelEndpoint: ep('WSS'),
-      clientId,
-      role: Role.VIEWER,
-      region: kvs.info.region,
-      requestSigner: smithySigner(kvs),
-    });
+    const client = viewerSignalingClient(kvs, channelArn, ep('WSS'), clientId);
     viewer.signaling = client;
     viewer.media.onLocalCandidate((c) => client.sendIceCandidate(c as unknown as RTCIceCandidate));
     client.on('sdpOffer', (offer: RTCSessionDescriptionInit) => {
