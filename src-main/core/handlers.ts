@@ -111,6 +111,17 @@ export function buildHandlers(d: HandlerDeps): Handlers {
       return signed;
     },
     'kvs:connectFailed': (req) => kvs.connectFailed(req),
+    'kvs:preparePublisher': (req) => {
+      // A kiosk station watches; it never becomes a camera (design.md: main holds the kiosk policy).
+      if (d.kiosk)
+        throw new IpcFailure('AccessDenied', 'Publishing from this station is turned off in kiosk mode.');
+      return aws(() => kvs.preparePublisher(req));
+    },
+    'kvs:signMasterUrl': (req) => {
+      if (d.kiosk)
+        throw new IpcFailure('AccessDenied', 'Publishing from this station is turned off in kiosk mode.');
+      return aws(() => kvs.signMasterUrl(req));
+    },
 
     'storage:describe': (req) => aws(() => kvs.describeStorage(req)),
     'storage:update': async (req) => {
@@ -131,12 +142,14 @@ export function buildHandlers(d: HandlerDeps): Handlers {
     },
     'storage:joinAsViewer': (req) => aws(() => kvs.joinStorageAsViewer(req)),
     'storage:joinAsMaster': async (req) => {
+      if (d.kiosk)
+        throw new IpcFailure('AccessDenied', 'Publishing from this station is turned off in kiosk mode.');
       await aws(() => kvs.joinStorageAsMaster(req));
       catalog.audit.append({
         kind: 'publish',
         channelArn: req.channelArn,
         profileId: active().id,
-        detail: {},
+        detail: { action: 'join' },
       });
       return {};
     },
@@ -149,6 +162,24 @@ export function buildHandlers(d: HandlerDeps): Handlers {
         channelArn,
         profileId: credentials.active()?.id ?? null,
         detail: { tileId, startedAt, endedAt, durationMs: endedAt - startedAt },
+      });
+      return { id };
+    },
+    'audit:publish': ({ channelArn, startedAt, endedAt, outcome, message }) => {
+      if (endedAt < startedAt)
+        throw new IpcFailure('InvalidArgument', 'A publishing run cannot end before it starts.');
+      const id = catalog.audit.append({
+        kind: 'publish',
+        channelArn,
+        profileId: credentials.active()?.id ?? null,
+        detail: {
+          action: 'end',
+          startedAt,
+          endedAt,
+          durationMs: endedAt - startedAt,
+          outcome,
+          message: message ?? null,
+        },
       });
       return { id };
     },

@@ -153,6 +153,37 @@ export const contract = {
       .strict(),
     res: z.object({ url: z.string() }).strict(),
   },
+  /**
+   * "Publish from this station": everything the console needs to act as the producing device (master) of a
+   * storage-enabled channel — the MASTER endpoints main resolved (WSS, HTTPS, WEBRTC), ICE servers and the
+   * storage status. Refused on a kiosk station and on channels whose storage is not ENABLED.
+   */
+  'kvs:preparePublisher': {
+    req: z.object({ channelArn }).strict(),
+    res: z
+      .object({
+        region,
+        endpoints: z.object({ wss: z.string(), https: z.string(), webrtc: z.string() }).strict(),
+        iceServers: z.array(iceServer),
+        storage: z.object({ status: storageStatus, streamArn: z.string().nullable() }).strict(),
+      })
+      .strict(),
+  },
+  /**
+   * The publisher's RequestSigner: presigns one ConnectAsMaster URL (X-Amz-Expires 299) — only for the MASTER
+   * WSS endpoint main resolved for this channel and only with `X-Amz-ChannelARN` (a master has no ClientId).
+   */
+  'kvs:signMasterUrl': {
+    req: z
+      .object({
+        channelArn,
+        endpoint: z.string().max(2048),
+        queryParams: z.record(z.string().max(64), z.string().max(2048)),
+        signingDate: z.number().optional(),
+      })
+      .strict(),
+    res: z.object({ url: z.string() }).strict(),
+  },
   /** A connect attempt failed (socket refused, 404): main drops its cached endpoints for the channel. */
   'kvs:connectFailed': {
     req: z.object({ channelArn, tileId, status: z.number().int().optional() }).strict(),
@@ -182,6 +213,19 @@ export const contract = {
 
   'audit:talk': {
     req: z.object({ channelArn, tileId, startedAt: z.number(), endedAt: z.number() }).strict(),
+    res: z.object({ id: z.number().int() }).strict(),
+  },
+  /** A publishing run ended: how long and why (stopped by the operator, taken over, failed). */
+  'audit:publish': {
+    req: z
+      .object({
+        channelArn,
+        startedAt: z.number(),
+        endedAt: z.number(),
+        outcome: z.enum(['stopped', 'taken-over', 'failed']),
+        message: z.string().max(500).optional(),
+      })
+      .strict(),
     res: z.object({ id: z.number().int() }).strict(),
   },
   'audit:list': {

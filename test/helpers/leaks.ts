@@ -141,11 +141,14 @@ export interface TranscriptSecrets {
   keyIds: readonly Secret[];
 }
 
+/** The replies that carry a presigned connect URL (viewer tiles, and the station publishing as master). */
+const SIGNING_CHANNELS: ReadonlySet<string> = new Set(['kvs:signConnectUrl', 'kvs:signMasterUrl']);
+
 const CREDENTIAL_SCOPE = /^([A-Z0-9]+)\/\d{8}\/[a-z0-9-]+\/kinesisvideo\/aws4_request$/;
 
 /**
  * Audits every serialized reply and event. The session token and the access key id are allowed only in
- * the `url` of a successful `kvs:signConnectUrl` reply, and there only as `X-Amz-Security-Token` and the
+ * the `url` of a successful `kvs:signConnectUrl` / `kvs:signMasterUrl` reply, and there only as `X-Amz-Security-Token` and the
  * key-id part of `X-Amz-Credential`; the rest of that line (the URL without those two parameters) is
  * searched like any other line.
  */
@@ -164,7 +167,7 @@ export function auditTranscript(lines: readonly string[], s: TranscriptSecrets):
     for (const label of leaksIn(line, s.never)) out.problems.push(`${where}: ${label}`);
     let rest = line;
     const reply = parsed.reply;
-    if (parsed.channel === 'kvs:signConnectUrl' && reply?.ok) {
+    if (SIGNING_CHANNELS.has(parsed.channel ?? '') && reply?.ok) {
       const url = (reply.value as { url?: unknown }).url;
       if (typeof url !== 'string') {
         out.problems.push(`${where}: a signConnectUrl reply without a url`);

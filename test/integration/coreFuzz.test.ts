@@ -42,6 +42,8 @@ const NETWORK_BUDGET: Partial<Record<Channel, number>> = {
   'storage:update': 20,
   'storage:joinAsViewer': 20,
   'storage:joinAsMaster': 10,
+  'kvs:preparePublisher': 20,
+  'kvs:signMasterUrl': 6,
 };
 
 const FUZZ_KEYS = {
@@ -119,6 +121,7 @@ beforeAll(async () => {
   await t.core.syncs.settle();
   await t.ok('storage:update', { channelArn: arns[1]!, enabled: true, streamArn, confirmed: true });
   const prep = await t.ok('kvs:prepareViewer', { channelArn: arns[0]!, tileId: 'fz-0' });
+  const pub = await t.ok('kvs:preparePublisher', { channelArn: arns[1]! });
   // A profile of typed keys for `profiles:remove` to remove (never selected: it would call AWS's STS).
   const removable = await t.ok('profiles:addKeys', {
     name: 'fuzz removable',
@@ -171,11 +174,18 @@ beforeAll(async () => {
       queryParams: { 'X-Amz-ChannelARN': arns[0]!, 'X-Amz-ClientId': prep.clientId },
     },
     'kvs:connectFailed': { channelArn: arns[2]!, tileId: 'fz-2', status: 500 },
+    'kvs:preparePublisher': { channelArn: arns[1]! },
+    'kvs:signMasterUrl': {
+      channelArn: arns[1]!,
+      endpoint: pub.endpoints.wss,
+      queryParams: { 'X-Amz-ChannelARN': arns[1]! },
+    },
     'storage:describe': { channelArn: arns[1]! },
     'storage:update': { channelArn: arns[3]!, enabled: false, confirmed: true },
     'storage:joinAsViewer': { channelArn: arns[1]!, tileId: 'fz-1' },
     'storage:joinAsMaster': { channelArn: arns[1]! },
     'audit:talk': { channelArn: arns[0]!, tileId: 'fz-0', startedAt: 1_000, endedAt: 2_500 },
+    'audit:publish': { channelArn: arns[1]!, startedAt: 1_000, endedAt: 3_000, outcome: 'stopped' },
     'audit:list': { limit: 5 },
   };
   // Every example is valid, so each mutation starts one step from a request main would serve.

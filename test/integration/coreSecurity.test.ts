@@ -298,6 +298,19 @@ describe('a full session', () => {
     await t.ok('kvs:prepareViewer', { channelArn: arns[3]!, tileId: 'tile-s' });
     expect(await t.ok('storage:joinAsViewer', { channelArn: arns[3]!, tileId: 'tile-s' })).toEqual({});
     expect(await t.ok('storage:joinAsMaster', { channelArn: arns[3]! })).toEqual({});
+    const pub = await t.ok('kvs:preparePublisher', { channelArn: arns[3]! });
+    const master = await t.ok('kvs:signMasterUrl', {
+      channelArn: arns[3]!,
+      endpoint: pub.endpoints.wss,
+      queryParams: { 'X-Amz-ChannelARN': arns[3]! },
+    });
+    expect(master.url).toContain('X-Amz-Security-Token=');
+    await t.ok('audit:publish', {
+      channelArn: arns[3]!,
+      startedAt: 1_000,
+      endedAt: 2_000,
+      outcome: 'stopped',
+    });
     await t.ok('audit:talk', { channelArn: arns[3]!, tileId: 'tile-s', startedAt: 1_000, endedAt: 4_000 });
     const { entries } = await t.ok('audit:list', { limit: 10 });
     expect(entries.map((e) => e.kind)).toEqual(expect.arrayContaining(['storage', 'talk', 'publish']));
@@ -586,10 +599,10 @@ describe('no credential leaves main', () => {
     expect(t.transcript.some((l) => l.includes('"event":"credentials:expired"'))).toBe(true);
     const audit = auditTranscript(t.transcript, { never, tokens, keyIds });
     expect(audit.problems).toEqual([]);
-    // The positive control: the URLs were seen, and they do carry the token and the key id.
-    expect(audit.signedUrls).toBe(3);
-    expect(audit.withToken).toBe(3);
-    expect(audit.withKeyId).toBe(3);
+    // The positive control: the URLs were seen (3 viewer, 1 master), and they carry the token and key id.
+    expect(audit.signedUrls).toBe(4);
+    expect(audit.withToken).toBe(4);
+    expect(audit.withKeyId).toBe(4);
   });
 
   it('the catalog files hold no credential in clear', () => {

@@ -8,9 +8,16 @@ import { SdkClientFactory, type KvsClientFactory } from './clients';
 import { systemClock, type Clock } from './clock';
 import { EndpointResolver, type SignalingRole } from './endpoints';
 import { toIpcFailure } from './errors';
-import { IceServerCache, type RtcIceServer } from './ice';
+import { IceServerCache } from './ice';
 import { ConnectPacer, type PacerOptions } from './pacer';
-import { checkSignEndpoint, checkSignQuery, presignConnectUrl, signingDateOf } from './presign';
+import {
+  checkMasterSignQuery,
+  checkSignEndpoint,
+  checkSignQuery,
+  presignConnectUrl,
+  signingDateOf,
+  type PresignInput,
+} from './presign';
 import type { CallDeps } from './retry';
 import { channelRegion, scopeOf, type ProfileScope } from './scope';
 import { StorageCalls, storageNotEnabled } from './storage';
@@ -141,30 +148,79 @@ export class KvsService {
         this.forChannel(scope, arn, async () => {
           const storage = await this.viewerStorage(scope, arn, signal);
           const enabled = storage.status === 'ENABLED';
-          let resolved = await this.endpoints.resolve(scope, arn, 'VIEWER', enabled, signal);
-          let ice: { servers: RtcIceServer[] };
-          try {
-            ice = await this.ice.get(scope, arn, resolved.endpoints.https, signal);
-          } catch (err) {
-            if (!resolved.fromCache || !staleEndpointSymptom(err)) throw err;
-            // A persisted endpoint can outlive the channel's placement: resolve afresh once.
-            this.deps.log.info('kvs: cached endpoint looks stale, resolving again', { channelArn: arn });
-            this.endpoints.invalidate(scope, arn);
-            resolved = await this.endpoints.resolve(scope, arn, 'VIEWER', enabled, signal);
-            ice = await this.ice.get(scope, arn, resolved.endpoints.https, signal);
-          }
+          const { endpoints, ice } = await this.endpointsAndIce(scope, arn, 'VIEWER', enabled, signal);
           return {
             clientId,
             region,
             endpoints: {
-              wss: resolved.endpoints.wss,
-              https: resolved.endpoints.https,
-              webrtc: enabled ? resolved.endpoints.webrtc : null,
+              wss: endpoints.wss,
+              https: endpoints.https,
+              webrtc: enabled ? endpoints.webrtc : null,
             },
             iceServers: ice.servers,
             storage: { status: storage.status, streamArn: storage.streamArn },
           };
         }),
+      signal,
+    );
+  }
+
+  /**
+   * `kvs:preparePublisher`: the MASTER endpoints (WSS, HTTPS, WEBRTC) and ICE servers of a storage-enabled
+   * channel this station is about to publish to (§6.2 steps 1–2). StorageNotEnabled otherwise.
+   */
+  async preparePublisher(
+    req: ParsedReq<'kvs:preparePublisher'>,
+    signal?: AbortSignal,
+  ): Promise<Res<'kvs:preparePublisher'>> {
+    const region = channelRegion(req.channelArn);
+    const scope = this.scope();
+    const arn = req.channelArn;
+    return this.pacer.run(
+      () =>
+        this.forChannel(scope, arn, async () => {
+          const storage = await this.storage.describe(scope, arn, signal);
+          if (storage.status !== 'ENABLED') throw storageNotEnabled();
+          const { endpoints, ice } = await this.endpointsAndIce(scope, arn, 'MASTER', true, signal);
+          return {
+            region,
+            endpoints: { wss: endpoints.wss, https: endpoints.https, webrtc: endpoints.webrtc! },
+            iceServers: ice.servers,
+            storage: { status: storage.status, streamArn: storage.streamArn },
+          };
+        }),
+      signal,
+    );
+  }
+
+  /**
+   * `kvs:signMasterUrl`: presigns one ConnectAsMaster URL — only for the MASTER WSS endpoint main resolved
+   * for this channel (by preparePublisher), only with `X-Amz-ChannelARN`, paced like viewer connects.
+   */
+  async signMasterUrl(
+    req: ParsedReq<'kvs:signMasterUrl'>,
+    signal?: AbortSignal,
+  ): Promise<Res<'kvs:signMasterUrl'>> {
+    const region = channelRegion(req.channelArn);
+    const arn = req.channelArn;
+    checkMasterSignQuery(req.queryParams, arn);
+    const signingDate = signingDateOf(req.signingDate, this.clock.now());
+    const scope = this.scope();
+    const wss = this.endpoints.cached(scope, arn, 'MASTER')?.wss;
+    if (wss === undefined) {
+      throw new IpcFailure('InvalidArgument', 'Prepare the publisher for this channel before connecting.');
+    }
+    checkSignEndpoint(req.endpoint, wss, 'MASTER');
+    return this.pacer.connectAttempt(
+      arn,
+      async () => ({
+        url: await this.presign(scope, arn, 'ConnectAsMaster', {
+          endpoint: wss,
+          queryParams: { 'X-Amz-ChannelARN': arn },
+          region,
+          signingDate,
+        }),
+      }),
       signal,
     );
   }
@@ -196,24 +252,14 @@ export class KvsService {
     checkSignEndpoint(req.endpoint, wss);
     return this.pacer.connectAttempt(
       arn,
-      async () => {
-        try {
-          const url = await presignConnectUrl({
-            endpoint: wss,
-            queryParams: { 'X-Amz-ChannelARN': arn, 'X-Amz-ClientId': clientId },
-            region,
-            credentials: scope.profile.credentials,
-            signingDate,
-          });
-          return { url };
-        } catch (err) {
-          throw toIpcFailure(err, {
-            operation: 'ConnectAsViewer',
-            channelArn: arn,
-            profileId: scope.profile.id,
-          });
-        }
-      },
+      async () => ({
+        url: await this.presign(scope, arn, 'ConnectAsViewer', {
+          endpoint: wss,
+          queryParams: { 'X-Amz-ChannelARN': arn, 'X-Amz-ClientId': clientId },
+          region,
+          signingDate,
+        }),
+      }),
       signal,
     );
   }
@@ -345,6 +391,49 @@ export class KvsService {
         throw fresh.status === 'ENABLED' ? err : storageNotEnabled();
       }
     });
+  }
+
+  /** Presigns with the active profile's credentials; failures become typed IPC errors. */
+  private async presign(
+    scope: ProfileScope,
+    channelArn: string,
+    operation: 'ConnectAsViewer' | 'ConnectAsMaster',
+    input: Omit<PresignInput, 'credentials'>,
+  ): Promise<string> {
+    try {
+      return await presignConnectUrl({ ...input, credentials: scope.profile.credentials });
+    } catch (err) {
+      throw toIpcFailure(err, { operation, channelArn, profileId: scope.profile.id });
+    }
+  }
+
+  /**
+   * The role's endpoints and the channel's ICE servers. A persisted endpoint can outlive the channel's
+   * placement: when ICE fails on a cached one in a way a stale endpoint would, resolve afresh once.
+   */
+  private async endpointsAndIce(
+    scope: ProfileScope,
+    arn: string,
+    role: SignalingRole,
+    withWebrtc: boolean,
+    signal?: AbortSignal,
+  ) {
+    let resolved = await this.endpoints.resolve(scope, arn, role, withWebrtc, signal);
+    try {
+      return {
+        endpoints: resolved.endpoints,
+        ice: await this.ice.get(scope, arn, resolved.endpoints.https, signal),
+      };
+    } catch (err) {
+      if (!resolved.fromCache || !staleEndpointSymptom(err)) throw err;
+      this.deps.log.info('kvs: cached endpoint looks stale, resolving again', { channelArn: arn });
+      this.endpoints.invalidate(scope, arn);
+      resolved = await this.endpoints.resolve(scope, arn, role, withWebrtc, signal);
+      return {
+        endpoints: resolved.endpoints,
+        ice: await this.ice.get(scope, arn, resolved.endpoints.https, signal),
+      };
+    }
   }
 
   /** prepareViewer's storage status; AccessDenied on Describe leaves the tile usable peer-to-peer. */

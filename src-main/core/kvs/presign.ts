@@ -56,13 +56,29 @@ export function checkSignQuery(
 }
 
 /**
+ * Throws IpcFailure('InvalidArgument') unless the query is exactly `{X-Amz-ChannelARN: channelArn}` — what
+ * the official SignalingClient builds for a MASTER (§4.1: a master connection carries no ClientId).
+ */
+export function checkMasterSignQuery(queryParams: Record<string, string>, channelArn: string): void {
+  const keys = Object.keys(queryParams);
+  if (keys.length !== 1 || keys[0] !== 'X-Amz-ChannelARN') {
+    throw refuse(
+      `Only X-Amz-ChannelARN may be signed for a master (got ${keys.slice(0, 6).join(', ') || 'none'}).`,
+    );
+  }
+  if (queryParams['X-Amz-ChannelARN'] !== channelArn) {
+    throw refuse('X-Amz-ChannelARN must be the channel this station prepared to publish.');
+  }
+}
+
+/**
  * Throws IpcFailure('InvalidArgument') unless `endpoint` is exactly the VIEWER WSS endpoint main resolved
  * for the channel: not another host, not another channel's endpoint, not the MASTER endpoint.
  */
-export function checkSignEndpoint(endpoint: string, resolvedWss: string): void {
+export function checkSignEndpoint(endpoint: string, resolvedWss: string, role = 'VIEWER'): void {
   if (endpoint !== resolvedWss) {
     throw refuse(
-      'That endpoint is not the VIEWER WSS endpoint main resolved for this channel. Prepare the viewer again.',
+      `That endpoint is not the ${role} WSS endpoint main resolved for this channel. Prepare again.`,
     );
   }
 }
