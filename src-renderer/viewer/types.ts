@@ -8,14 +8,7 @@ import type { ErrorCode } from '../../src-shared/ipc/errors';
 
 /** The closed set of states (design.md); one transition function moves between them. */
 export type ViewerState =
-  | 'idle'
-  | 'preparing'
-  | 'signaling'
-  | 'negotiating'
-  | 'live'
-  | 'recovering'
-  | 'failed'
-  | 'closed';
+  'idle' | 'preparing' | 'signaling' | 'negotiating' | 'live' | 'recovering' | 'failed' | 'closed';
 
 /** Why a session is recovering or failed, in words an operator can act on. */
 export interface ViewerReason {
@@ -95,6 +88,21 @@ export type ViewerEvent =
   | { type: 'snapshot'; snapshot: ViewerSnapshot }
   | { type: 'stream'; stream: MediaStream | null };
 
+/** What the frame probe reports to {@link ViewerSession.notePicture}. */
+export interface PictureNote {
+  /** When the sampled frame was presented (epoch ms). */
+  at: number;
+  /** The picture changed since the previous note (stamp seq, or fingerprint for unstamped cameras). */
+  advanced: boolean;
+  /** Glass-to-glass latency of this frame when it carries a capture stamp, else null. */
+  g2gMs: number | null;
+  /**
+   * Frames presented since the previous note (rVFC `presentedFrames` delta): the probe samples pixels a
+   * few times a second but still counts every frame. Defaults to 1.
+   */
+  frames?: number;
+}
+
 export interface ViewerSession {
   readonly tileId: string;
   readonly channelArn: string;
@@ -121,5 +129,5 @@ export interface ViewerSession {
    * (same embedded stamp, or the same fingerprint), which is how a frozen camera that keeps sending the same
    * frame is told from a live one. Feeds framesDecoded, lastPictureAt, g2gMs and the frozen watchdog.
    */
-  notePicture(info: { at: number; advanced: boolean; g2gMs: number | null }): void;
+  notePicture(info: PictureNote): void;
 }
