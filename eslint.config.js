@@ -1,7 +1,9 @@
 // @ts-check
 import js from '@eslint/js';
+import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import svelteConfig from './svelte.config.js';
 
 /** Import zones (style.md §1): each runtime layer may only import what it can run with. */
 const nodeBuiltins = [
@@ -43,6 +45,19 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  // Svelte components and rune modules (style.md §5): parsed by svelte-eslint-parser, with the TypeScript
+  // parser (and the renderer's tsconfig, through the project service) for their scripts.
+  ...svelte.configs.recommended,
+  {
+    files: ['**/*.svelte', '**/*.svelte.ts'],
+    languageOptions: {
+      parserOptions: {
+        parser: tseslint.parser,
+        extraFileExtensions: ['.svelte'],
+        svelteConfig,
+      },
+    },
   },
   zone(
     ['src-shared/**'],

@@ -1,8 +1,9 @@
 // Bundles the Electron main process and the preload with esbuild (CommonJS, as Electron loads them), and
-// copies the renderer shell. npm dependencies stay external: they ship in the app's node_modules
-// (better-sqlite3 13 loads its N-API prebuild in Electron without a rebuild).
+// the Svelte renderer with Vite (vite.config.ts). npm dependencies of main stay external: they ship in the
+// app's node_modules (better-sqlite3 13 loads its N-API prebuild in Electron without a rebuild).
 import { build } from 'esbuild';
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { build as viteBuild } from 'vite';
 
 rmSync('dist', { recursive: true, force: true });
 const common = { bundle: true, platform: 'node', target: 'node22', sourcemap: true, logLevel: 'warning' };
@@ -21,15 +22,5 @@ await build({
   // A sandboxed preload may only require('electron'): everything else is bundled in.
   external: ['electron'],
 });
-await build({
-  ...common,
-  entryPoints: ['src-renderer/boot.ts'],
-  outfile: 'dist/renderer/boot.js',
-  platform: 'browser',
-  target: 'chrome140',
-  format: 'esm',
-});
-mkdirSync('dist/renderer', { recursive: true });
-cpSync('src-renderer/index.html', 'dist/renderer/index.html');
-cpSync('resources/icon.svg', 'dist/renderer/icon.svg');
+await viteBuild({ configFile: 'vite.config.ts', logLevel: 'warn' });
 console.error('build: dist/main/main.cjs, dist/preload/preload.cjs, dist/renderer/');
