@@ -21,6 +21,20 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.spec.ts'],
+          environment: 'node',
+          // Builds the renderer once and provides its directory to the specs.
+          globalSetup: ['test/e2e/globalSetup.ts'],
+          // Chromium, kvs-local's cameras and the core share 2 cores: one spec file at a time, and waits
+          // sized for a loaded machine (every wait inside a spec is bounded on its own).
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

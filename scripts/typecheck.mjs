@@ -16,6 +16,7 @@ const roots = [
   'src-main/preload',
   'src-renderer',
   'kvs-local',
+  'scripts/browserShell',
   'test',
 ];
 const svelteRoots = new Set(['src-renderer']);
