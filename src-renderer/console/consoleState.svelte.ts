@@ -5,6 +5,7 @@ import { CatalogState } from '../catalog/catalogState.svelte';
 import { Ipc } from '../lib/ipc.svelte';
 import { Notices } from '../lib/notices.svelte';
 import { PageVisibility } from '../lib/pageVisibility.svelte';
+import { PublishControl } from '../publish/publishControl.svelte';
 import { SettingsState } from '../settings/settingsState.svelte';
 import { TalkController } from '../talk/talkController.svelte';
 import { SavedLayouts } from '../wall/savedLayouts.svelte';
@@ -24,6 +25,7 @@ export class ConsoleState {
   readonly wall: WallState;
   readonly layouts: SavedLayouts;
   readonly talk: TalkController;
+  readonly publish: PublishControl;
   readonly page = new PageVisibility();
   info = $state.raw<Res<'app:info'> | null>(null);
 
@@ -37,6 +39,7 @@ export class ConsoleState {
     this.wall = new WallState(this.registry, () => this.settings.value.showStats);
     this.layouts = new SavedLayouts(this.ipc, this.notices, this.wall, this.settings);
     this.talk = new TalkController(this.ipc, this.notices, this.settings);
+    this.publish = new PublishControl(this.ipc, this.settings);
     this.registry.onRelease = (tileId) => this.talk.sessionClosing(tileId);
   }
 
@@ -53,6 +56,7 @@ export class ConsoleState {
     return () => {
       for (const off of offs) off();
       void this.talk.stop();
+      void this.publish.stop();
       this.registry.closeAll();
     };
   }
