@@ -24,12 +24,15 @@ export const INVOKE_CHANNELS = [
   'settings:set',
   'kvs:prepareViewer',
   'kvs:signConnectUrl',
+  'kvs:preparePublisher',
+  'kvs:signMasterUrl',
   'kvs:connectFailed',
   'storage:describe',
   'storage:update',
   'storage:joinAsViewer',
   'storage:joinAsMaster',
   'audit:talk',
+  'audit:publish',
   'audit:list',
 ] as const;
 
