@@ -9,6 +9,7 @@ import { formatTable, writeResult, type BenchResult } from './lib/report';
 const BENCHES: Record<string, () => Promise<BenchResult>> = {
   'kvs-local': async () => (await import('./kvsLocal')).runKvsLocalBench(),
   core: async () => (await import('./core')).runCoreBench(),
+  wall: async () => (await import('./wall')).runWallBench(),
 };
 const known = Object.keys(BENCHES);
 

@@ -23,6 +23,11 @@ export interface BenchResult {
   details: Record<string, unknown>;
   /** Caveats printed under the table (e.g. other load on the machine while measuring). */
   notes: string[];
+  /**
+   * Top-level JSON keys in place of the flat metric keys, for benches whose result has a nested shape
+   * (wall: `tiles_<N>: {fps_min, …}`); the table still prints `metrics`.
+   */
+  json?: Record<string, unknown>;
 }
 
 export type Verdict = 'ok' | 'miss' | '-';
@@ -71,7 +76,7 @@ export function writeResult(result: BenchResult, startedAt: Date, seconds: numbe
   const flat: Record<string, number | null> = {};
   for (const m of result.metrics) flat[m.key] = round(m.value, m.digits ?? 1);
   const json = {
-    ...flat,
+    ...(result.json ?? flat),
     targets: Object.fromEntries(
       result.metrics
         .filter((m) => m.target)

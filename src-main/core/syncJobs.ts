@@ -7,8 +7,10 @@ import type { ActiveProfile, ChannelSource, Logger } from './types';
 
 /**
  * Catalog syncs run in the background: `start` returns an id at once, progress arrives as
- * `catalog:syncProgress`, `cancel` aborts (nothing half-applied: the catalog applies a region in one
- * transaction). One sync per profile at a time; asking again returns the running one's id.
+ * `catalog:syncProgress`, `cancel` aborts (nothing half-applied: the catalog applies a region's channels in
+ * one transaction and its tags in batches that are each consistent). One sync per profile at a time; asking
+ * again returns the running one's id. `catalog:changed` follows each region's channels (before its tags are
+ * read: progress then says `phase: 'tags'`) and the end of the sync.
  */
 export class SyncJobs {
   private readonly running = new Map<
@@ -63,6 +65,7 @@ export class SyncJobs {
         regions,
         source: this.source(),
         signal,
+        onApplied: () => this.events.emit('catalog:changed', { reason: 'sync' }),
         onProgress: (p) => {
           const error = p.error === undefined ? undefined : toIpcFailure(p.error).toIpc();
           this.events.emit('catalog:syncProgress', {
@@ -72,6 +75,8 @@ export class SyncJobs {
             channels: p.channels,
             done: p.done,
             ...(error ? { error } : {}),
+            ...(p.phase ? { phase: p.phase } : {}),
+            ...(p.total !== undefined ? { total: p.total } : {}),
           });
         },
       });

@@ -238,6 +238,11 @@ export const contract = {
 
 /** Events main pushes to the renderer. */
 export const events = {
+  /**
+   * A region's sync, step by step. Without `phase`: listing (`channels` = listed so far). `phase: 'tags'`:
+   * the region's channels and their storage are in the catalog, its tags are being read (`channels` of
+   * `total`; search by tag completes when the region is done). `done`: the region is complete (or failed).
+   */
   'catalog:syncProgress': z
     .object({
       syncId: z.string(),
@@ -246,6 +251,8 @@ export const events = {
       channels: z.number().int(),
       done: z.boolean(),
       error: ipcErrorSchema.optional(),
+      phase: z.enum(['tags']).optional(),
+      total: z.number().int().optional(),
     })
     .strict(),
   /** Credentials expired and main could not refresh them: what happened and what to do. */

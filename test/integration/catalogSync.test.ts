@@ -91,11 +91,13 @@ describe('catalog sync against kvs-local through the SDK v3 client', () => {
       }),
     );
     const pages: number[] = [];
+    const tagsRead: number[] = [];
     const r = await catalog.sync({
       profileId: 'demo',
       regions: [kvs.info.region],
       source: sdkSource(kv),
-      onProgress: (p) => p.done || pages.push(p.channels),
+      // Listing pages apart from the tags phase, which reports its own progress after the storage is applied.
+      onProgress: (p) => p.done || (p.phase ? tagsRead.push(p.channels) : pages.push(p.channels)),
     });
     expect(r.regions[0]).toMatchObject({
       ok: true,
@@ -103,6 +105,7 @@ describe('catalog sync against kvs-local through the SDK v3 client', () => {
       counts: { seen: 1100, added: 1100, storageUnknown: 0 },
     });
     expect(pages).toEqual([500, 1000, 1100]);
+    expect(tagsRead).toEqual([0, 500, 1000, 1100]);
     expect(catalog.channels.get('demo', target.arn)).toMatchObject({
       name: 'cam-0042',
       storageStatus: 'ENABLED',

@@ -6,7 +6,15 @@
 export { openCatalog, quarantineAndRecreate, type OpenOptions } from './database';
 export { Catalog } from './catalog';
 export { CatalogError, type CatalogErrorKind } from './errors';
-export type { SyncOptions, SyncProgress, SyncResult, RegionOutcome } from './sync';
+export type {
+  AppliedRegion,
+  RegionOutcome,
+  SyncOptions,
+  SyncProgress,
+  SyncResult,
+  TagsOutcome,
+} from './sync';
+export { DEFAULT_TAGS_MAX_AGE_MS, TAGS_BATCH } from './sync';
 export { ftsMatch, type SearchQuery, type SearchResult } from './repos/search';
 export type { ApplyCounts, SyncedChannel } from './repos/channels';
 export type { SealedSecret } from './repos/profiles';

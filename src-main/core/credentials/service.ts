@@ -83,6 +83,9 @@ function looksExpired(err: unknown): boolean {
  */
 export class CredentialsService {
   private current: Current | undefined;
+  /** Numbers every `select` call in call order. */
+  private selectCalls = 0;
+  /** The call number of the select that counts: the latest one for a profile that exists. */
   private selecting = 0;
   private lastProblems = '';
   private readonly localDemo: (() => LocalDemoInfo) | undefined;
@@ -107,13 +110,18 @@ export class CredentialsService {
 
   /**
    * Makes a profile active: resolves its credentials and asks STS who they belong to. On failure the
-   * previous profile stays active and the IpcFailure says what to do.
+   * previous profile stays active and the IpcFailure says what to do. Selects are serialised by
+   * cancelling: a later select of an existing profile makes an earlier one still in flight fail with
+   * Cancelled. A profile id that does not exist is refused before that, leaving a select in flight alone.
    */
   async select(profileId: string): Promise<{ profile: Profile; identity: CallerIdentity }> {
-    const ticket = ++this.selecting;
+    const call = ++this.selectCalls;
     const entry = (await this.entries()).find((e) => e.profile.id === profileId);
     if (!entry)
       throw new IpcFailure('CredentialsMissing', `There is no profile '${profileId.slice(0, 128)}'.`);
+    // A later call whose lookup finished first has already taken over.
+    if (call < this.selecting) throw new IpcFailure('Cancelled', 'Another profile was selected meanwhile.');
+    const ticket = (this.selecting = call);
     const cur = this.current;
     const next =
       cur && cur.entry.profile.id === profileId && cur.entry.fingerprint === entry.fingerprint

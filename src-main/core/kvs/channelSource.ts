@@ -66,7 +66,7 @@ export class KvsChannelSource implements ChannelSource {
   }
 
   describeStorage(channelArn: string, signal: AbortSignal): Promise<StorageConfig> {
-    return this.observed(this.deps.storage.describe(this.deps.scope(), channelArn, signal, SYNC_RETRY));
+    return this.observed(this.deps.storage.describe(this.deps.scope(), channelArn, signal, SYNC_RETRY, true));
   }
 
   listTags(channelArn: string, signal: AbortSignal): Promise<Record<string, string>> {
@@ -117,7 +117,10 @@ export class KvsChannelSource implements ChannelSource {
 
   private async tags(channelArn: string, signal: AbortSignal): Promise<Record<string, string>> {
     const scope = this.deps.scope();
-    const client = this.deps.clients.control(scope.profile, channelRegion(channelArn));
+    const region = channelRegion(channelArn);
+    // The bulk client (one call per channel): no per-call options, see clients.ts.
+    const bulk = this.deps.clients.bulkControl?.(scope.profile, region);
+    const client = bulk ?? this.deps.clients.control(scope.profile, region);
     // A Map, not `{}`: a tag key is service data and could be `__proto__`.
     const tags = new Map<string, string>();
     let token: string | undefined;
@@ -132,14 +135,13 @@ export class KvsChannelSource implements ChannelSource {
           retry: SYNC_RETRY,
           signal,
         },
-        (abortSignal) =>
-          client.send(
-            new ListTagsForResourceCommand({
-              ResourceARN: channelArn,
-              ...(token ? { NextToken: token } : {}),
-            }),
-            { abortSignal },
-          ),
+        (abortSignal) => {
+          const command = new ListTagsForResourceCommand({
+            ResourceARN: channelArn,
+            ...(token ? { NextToken: token } : {}),
+          });
+          return bulk ? bulk.send(command) : client.send(command, { abortSignal });
+        },
       );
       for (const [k, v] of Object.entries(out.Tags ?? {})) tags.set(k, v);
       token = out.NextToken || undefined;

@@ -9,6 +9,11 @@ export interface Clock {
   now(): number;
   /** Resolves after `ms`; rejects with IpcFailure('Cancelled') as soon as `signal` aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Optional: calls `fire` after `ms` unless the returned function ran first. Per-call timeouts use it when
+   * present: unlike `sleep` with a signal, stopping it allocates no promise, abort reason or error.
+   */
+  timer?(ms: number, fire: () => void): () => void;
 }
 
 /** The failure every wait and call throws when its caller aborted it. */
@@ -43,5 +48,9 @@ export const systemClock: Clock = {
       );
       signal?.addEventListener('abort', onAbort, { once: true });
     });
+  },
+  timer(ms, fire) {
+    const timer = setTimeout(fire, Math.max(0, ms));
+    return () => clearTimeout(timer);
   },
 };

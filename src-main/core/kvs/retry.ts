@@ -86,29 +86,62 @@ export async function callKvs<T>(
   throw cancelled(spec.operation);
 }
 
-async function once<T>(
-  deps: CallDeps,
-  spec: CallSpec,
-  attempt: (signal: AbortSignal) => Promise<T>,
-): Promise<T> {
-  const timeout = new AbortController();
-  const stopTimer = new AbortController();
-  deps.clock.sleep(spec.timeoutMs, stopTimer.signal).then(
-    () => timeout.abort(),
-    () => {},
-  );
-  const signal = spec.signal ? AbortSignal.any([spec.signal, timeout.signal]) : timeout.signal;
-  try {
-    return await attempt(signal);
-  } catch (err) {
-    if (spec.signal?.aborted) throw cancelled(spec.operation);
-    throw toIpcFailure(err, {
+/** The abort reason of our own per-call timeout (one object: a timeout allocates no DOMException). */
+const TIMED_OUT = Object.freeze({ name: 'TimeoutError', message: 'The per-call timeout passed.' });
+
+/** Starts the per-call timer: the clock's cheap `timer` when it has one, else `sleep` with a signal. */
+function startTimer(clock: Clock, ms: number, fire: () => void): () => void {
+  if (clock.timer) return clock.timer(ms, fire);
+  const stop = new AbortController();
+  clock.sleep(ms, stop.signal).then(fire, () => {});
+  return () => stop.abort();
+}
+
+/**
+ * One attempt, settled by whichever comes first: the attempt, the per-call timeout, or the caller's signal.
+ * The attempt's signal is aborted on timeout/cancel so the SDK frees its socket; an attempt that ignores it
+ * (the bulk clients, see clients.ts) is simply abandoned and ends in its handler's own socket timeout.
+ * Nothing is allocated per call beyond the promise and one AbortController (no AbortSignal.any, no abort
+ * reason or error unless the call really times out or is cancelled) — this runs 10,000 times in a sync.
+ */
+function once<T>(deps: CallDeps, spec: CallSpec, attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const controller = new AbortController();
+    const outer = spec.signal;
+    let settled = false;
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      stopTimer();
+      outer?.removeEventListener('abort', onAbort);
+      return true;
+    };
+    const context = (timedOut: boolean) => ({
       operation: spec.operation,
       channelArn: spec.channelArn,
       profileId: spec.profileId,
-      timedOutAfterMs: timeout.signal.aborted ? spec.timeoutMs : undefined,
+      timedOutAfterMs: timedOut ? spec.timeoutMs : undefined,
     });
-  } finally {
-    stopTimer.abort();
-  }
+    const onAbort = (): void => {
+      if (!settle()) return;
+      controller.abort(outer?.reason);
+      reject(cancelled(spec.operation));
+    };
+    const stopTimer = startTimer(deps.clock, spec.timeoutMs, () => {
+      if (!settle()) return;
+      controller.abort(TIMED_OUT);
+      reject(toIpcFailure(new Error(TIMED_OUT.message), context(true)));
+    });
+    outer?.addEventListener('abort', onAbort, { once: true });
+    // An attempt that throws synchronously fails like one that rejects.
+    new Promise<T>((run) => run(attempt(controller.signal))).then(
+      (value) => {
+        if (settle()) resolve(value);
+      },
+      (err: unknown) => {
+        if (!settle()) return;
+        reject(outer?.aborted ? cancelled(spec.operation) : toIpcFailure(err, context(false)));
+      },
+    );
+  });
 }

@@ -61,14 +61,21 @@ export class StorageCalls {
 
   constructor(private readonly deps: StorageDeps) {}
 
-  /** DescribeMediaStorageConfiguration, always asked afresh; refreshes the status cache. */
+  /**
+   * DescribeMediaStorageConfiguration, always asked afresh; refreshes the status cache. `bulk` (the catalog
+   * sync) uses the factory's bulk client when it has one: no per-call options, abandoned rather than
+   * aborted on cancel (clients.ts `bulkControl`).
+   */
   async describe(
     scope: ProfileScope,
     channelArn: string,
     signal?: AbortSignal,
     retry: RetryPolicy = CONTROL_RETRY,
+    bulk = false,
   ): Promise<StorageConfig> {
-    const client = this.deps.clients.control(scope.profile, channelRegion(channelArn));
+    const region = channelRegion(channelArn);
+    const bulkClient = bulk ? this.deps.clients.bulkControl?.(scope.profile, region) : undefined;
+    const client = bulkClient ?? this.deps.clients.control(scope.profile, region);
     const out = await callKvs(
       this.deps.call,
       {
@@ -79,10 +86,10 @@ export class StorageCalls {
         retry,
         signal,
       },
-      (abortSignal) =>
-        client.send(new DescribeMediaStorageConfigurationCommand({ ChannelARN: channelArn }), {
-          abortSignal,
-        }),
+      (abortSignal) => {
+        const command = new DescribeMediaStorageConfigurationCommand({ ChannelARN: channelArn });
+        return bulkClient ? bulkClient.send(command) : client.send(command, { abortSignal });
+      },
     );
     // §1.2: a never-configured channel answers DISABLED with a JSON null StreamARN.
     const config = toConfig(out.MediaStorageConfiguration?.Status, out.MediaStorageConfiguration?.StreamARN);

@@ -31,7 +31,11 @@ export interface FakeSourceOptions {
   pageSize?: number;
   /** Per-channel storage; absent = DISABLED. An Error = describe fails with it. */
   storage?: Record<string, StorageConfig | Error>;
-  tags?: Record<string, Record<string, string>>;
+  /** Per-channel tags (the source reads tags when this is given); an Error = ListTagsForResource fails. */
+  tags?: Record<string, Record<string, string> | Error>;
+  tagsDelayMs?: number;
+  /** Called as each ListTagsForResource starts (to hold or cancel a sync in its tags phase). */
+  onTags?: (arn: string, call: number) => void;
   /** Awaited before each listPage answers (to hold a sync mid-way). */
   beforePage?: (region: string, page: number) => Promise<void> | void;
   /** Fails listing a region with this error. */
@@ -42,6 +46,8 @@ export interface FakeSourceOptions {
 /** An in-memory ChannelSource over fixed channels per region, with the knobs the sync tests need. */
 export class FakeSource implements ChannelSource {
   readonly calls = { listPage: 0, describe: 0, tags: 0 };
+  /** The channels whose tags were asked for, in order. */
+  readonly tagArns: string[] = [];
   inFlight = 0;
   maxInFlight = 0;
   listTags?: ChannelSource['listTags'];
@@ -52,9 +58,15 @@ export class FakeSource implements ChannelSource {
   ) {
     if (options.tags) {
       const tags = options.tags;
-      this.listTags = (arn) => {
+      this.listTags = async (arn, signal) => {
         this.calls.tags++;
-        return Promise.resolve(tags[arn] ?? {});
+        this.tagArns.push(arn);
+        options.onTags?.(arn, this.calls.tags);
+        if (options.tagsDelayMs !== undefined) await new Promise((r) => setTimeout(r, options.tagsDelayMs));
+        signal.throwIfAborted();
+        const t = tags[arn];
+        if (t instanceof Error) throw t;
+        return t ?? {};
       };
     }
   }

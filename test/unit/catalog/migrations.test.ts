@@ -244,3 +244,18 @@ describe('005 search prefixes', () => {
     db.prepare("INSERT INTO channels_fts (channels_fts) VALUES ('integrity-check')").run();
   });
 });
+
+describe('006 tags freshness', () => {
+  it('adds when and at which Version tags were read; channels of version 5 keep their tags and read as never', () => {
+    const db = at(5);
+    insertChannel(db, 'front-door');
+    migrate(db, MIGRATIONS.slice(0, 6), memoryLog(), ':memory:');
+    expect(db.prepare('SELECT name, tags, tags_version, tags_read_at FROM channels').all()).toEqual([
+      { name: 'front-door', tags: '{"site":"hq"}', tags_version: null, tags_read_at: null },
+    ]);
+    // The search index is untouched by the new columns.
+    expect(
+      db.prepare("SELECT rowid FROM channels_fts WHERE channels_fts MATCH 'hq'").pluck().all(),
+    ).toHaveLength(1);
+  });
+});

@@ -192,3 +192,225 @@ describe('sync', () => {
     expect(c.search({ profileId: 'p1', query: 'renamed' }).total).toBe(0);
   });
 });
+
+describe('sync: the tags phase', () => {
+  const tagsOf = (chans: ReturnType<typeof many>, f: (i: number) => Record<string, string>) =>
+    Object.fromEntries(chans.map((ch, i) => [ch.arn, f(i)]));
+
+  it('applies channels and storage first, then reads tags in batches with their own progress', async () => {
+    const west = many(1200);
+    const source = new FakeSource(
+      { 'us-west-2': west },
+      {
+        tags: tagsOf(west, (i) => ({ site: i % 2 ? 'north' : 'south' })),
+        storage: { [west[3]!.arn]: { status: 'ENABLED', streamArn: stream } },
+      },
+    );
+    const progress: SyncProgress[] = [];
+    let atFirstTagsEvent: { channels: number; storage: string; tags: unknown; tagCalls: number } | undefined;
+    const applied: string[] = [];
+    const r = await c.sync({
+      profileId: 'p1',
+      regions: ['us-west-2'],
+      source,
+      onApplied: (o) => applied.push(`${o.region}:${o.counts.seen}`),
+      onProgress: (p) => {
+        progress.push(p);
+        if (p.phase === 'tags' && !atFirstTagsEvent) {
+          atFirstTagsEvent = {
+            channels: c.channels.count('p1'),
+            storage: c.channels.get('p1', west[3]!.arn)!.storageStatus,
+            tags: c.channels.get('p1', west[3]!.arn)!.tags,
+            tagCalls: source.calls.tags,
+          };
+        }
+      },
+    });
+    expect(applied).toEqual(['us-west-2:1200']);
+    // When the tags phase starts, every channel and its storage are in the catalog; no tag read yet.
+    expect(atFirstTagsEvent).toEqual({ channels: 1200, storage: 'ENABLED', tags: {}, tagCalls: 0 });
+    expect(progress.map((p) => [p.phase ?? 'list', p.channels, p.total, p.done])).toEqual([
+      ['list', 500, undefined, false],
+      ['list', 1000, undefined, false],
+      ['list', 1200, undefined, false],
+      ['tags', 0, 1200, false],
+      ['tags', 500, 1200, false],
+      ['tags', 1000, 1200, false],
+      ['tags', 1200, 1200, false],
+      ['list', 1200, undefined, true],
+    ]);
+    expect(r.regions[0]).toMatchObject({
+      ok: true,
+      tags: { due: 1200, read: 1200, failed: 0, complete: true },
+    });
+    expect(source.calls).toMatchObject({ describe: 1200, tags: 1200 });
+    expect(c.search({ profileId: 'p1', query: 'north' }).total).toBe(600);
+  });
+
+  it('reads tags again only for new channels, changed Versions and tags older than tagsMaxAgeMs', async () => {
+    const chans = many(5);
+    const tags = tagsOf(chans, () => ({ site: 'hq' }));
+    const source = new FakeSource({ 'us-west-2': chans }, { tags });
+    await c.sync({ profileId: 'p1', regions: ['us-west-2'], source });
+    expect(source.calls.tags).toBe(5);
+
+    // Nothing changed: no tag reads at all, and the region is done right after its apply.
+    const progress: SyncProgress[] = [];
+    clock += 60_000;
+    const again = await c.sync({
+      profileId: 'p1',
+      regions: ['us-west-2'],
+      source,
+      onProgress: (p) => progress.push(p),
+    });
+    expect(source.calls.tags).toBe(5);
+    expect(progress.some((p) => p.phase === 'tags')).toBe(false);
+    expect(again.regions[0]).toMatchObject({ ok: true, tags: { due: 0, read: 0, complete: true } });
+
+    // One channel updated (new Version) and one new channel: only those two.
+    const added = channel('cam-new');
+    tags[chans[2]!.arn] = { site: 'annex' };
+    tags[added.arn] = { site: 'yard' };
+    source.channels['us-west-2'] = [
+      ...chans.slice(0, 2),
+      { ...chans[2]!, version: 'v2' },
+      ...chans.slice(3),
+      added,
+    ];
+    source.tagArns.length = 0;
+    await c.sync({ profileId: 'p1', regions: ['us-west-2'], source });
+    expect(source.tagArns.sort()).toEqual([chans[2]!.arn, added.arn].sort());
+    expect(c.channels.get('p1', chans[2]!.arn)!.tags).toEqual({ site: 'annex' });
+    expect(c.channels.get('p1', added.arn)!.tags).toEqual({ site: 'yard' });
+
+    // A tag-only change (TagResource keeps the Version) shows once the tags are older than the max age.
+    tags[chans[0]!.arn] = { site: 'moved' };
+    source.tagArns.length = 0;
+    await c.sync({ profileId: 'p1', regions: ['us-west-2'], source });
+    expect(source.tagArns).toEqual([]);
+    expect(c.channels.get('p1', chans[0]!.arn)!.tags).toEqual({ site: 'hq' });
+    clock += 60 * 60 * 1000;
+    await c.sync({ profileId: 'p1', regions: ['us-west-2'], source, tagsMaxAgeMs: 30 * 60 * 1000 });
+    expect(source.tagArns).toHaveLength(6);
+    expect(c.channels.get('p1', chans[0]!.arn)!.tags).toEqual({ site: 'moved' });
+  });
+
+  it('a failed ListTagsForResource keeps the channel tags it had and reads them again next time', async () => {
+    const chans = many(3);
+    const tags: Record<string, Record<string, string> | Error> = tagsOf(chans, () => ({ site: 'hq' }));
+    const source = new FakeSource({ 'us-west-2': chans }, { tags });
+    await c.sync({ profileId: 'p1', regions: ['us-west-2'], source });
+    clock += 2 * 24 * 60 * 60 * 1000;
+    tags[chans[1]!.arn] = new Error('ThrottlingException');
+    const r = await c.sync({ profileId: 'p1', regions: ['us-west-2'], source });
+    expect(r.regions[0]).toMatchObject({ ok: true, tags: { due: 3, read: 2, failed: 1, complete: true } });
+    expect(c.channels.get('p1', chans[1]!.arn)!.tags).toEqual({ site: 'hq' });
+    tags[chans[1]!.arn] = { site: 'annex' };
+    source.tagArns.length = 0;
+    await c.sync({ profileId: 'p1', regions: ['us-west-2'], source });
+    expect(source.tagArns).toEqual([chans[1]!.arn]);
+    expect(c.channels.get('p1', chans[1]!.arn)!.tags).toEqual({ site: 'annex' });
+  });
+
+  it('all regions get their channels and storage before any region reads tags', async () => {
+    const west = many(3);
+    const eu = many(2, 'eu-west-1');
+    const source = new FakeSource(
+      { 'us-west-2': west, 'eu-west-1': eu },
+      { tags: { ...tagsOf(west, () => ({ a: '1' })), ...tagsOf(eu, () => ({ b: '2' })) } },
+    );
+    const steps: string[] = [];
+    await c.sync({
+      profileId: 'p1',
+      regions: ['us-west-2', 'eu-west-1'],
+      source,
+      onApplied: (o) => steps.push(`applied ${o.region}`),
+      onProgress: (p) => p.done && steps.push(`done ${p.region}`),
+      concurrency: 1,
+    });
+    expect(steps).toEqual(['applied us-west-2', 'applied eu-west-1', 'done us-west-2', 'done eu-west-1']);
+  });
+
+  it('cancelling between the phases keeps the channels and storage, reads no tags, and says cancelled', async () => {
+    const chans = many(20);
+    const abort = new AbortController();
+    const source = new FakeSource({ 'us-west-2': chans }, { tags: tagsOf(chans, () => ({ site: 'hq' })) });
+    const progress: SyncProgress[] = [];
+    const r = await c.sync({
+      profileId: 'p1',
+      regions: ['us-west-2'],
+      source,
+      signal: abort.signal,
+      onApplied: () => abort.abort(),
+      onProgress: (p) => progress.push(p),
+    });
+    expect(r.cancelled).toBe(true);
+    expect(r.regions[0]).toMatchObject({
+      ok: true,
+      counts: { seen: 20 },
+      tags: { due: 20, read: 0, complete: false },
+    });
+    expect(source.calls.tags).toBe(0);
+    expect(c.channels.count('p1')).toBe(20);
+    expect(c.channels.get('p1', chans[0]!.arn)!.tags).toEqual({});
+    expect(progress.some((p) => p.done)).toBe(false);
+    // The next sync reads them all.
+    await c.sync({ profileId: 'p1', regions: ['us-west-2'], source });
+    expect(source.calls.tags).toBe(20);
+    expect(c.search({ profileId: 'p1', query: 'hq' }).total).toBe(20);
+  });
+
+  it('cancelling in the tags phase keeps the batches stored, writes nothing after, and resumes next time', async () => {
+    const chans = many(1200);
+    const abort = new AbortController();
+    const source = new FakeSource(
+      { 'us-west-2': chans },
+      {
+        tags: tagsOf(chans, () => ({ site: 'hq' })),
+        // Cancel once the first batch (500) is stored and a few more calls are under way.
+        onTags: (_arn, n) => n === 520 && abort.abort(),
+      },
+    );
+    const r = await c.sync({
+      profileId: 'p1',
+      regions: ['us-west-2'],
+      source,
+      signal: abort.signal,
+      concurrency: 4,
+    });
+    expect(r.cancelled).toBe(true);
+    expect(r.regions[0]).toMatchObject({ ok: true, tags: { due: 1200, read: 500, complete: false } });
+    const tagged = () => c.search({ profileId: 'p1', query: 'hq' }).total;
+    expect(tagged()).toBe(500);
+    await new Promise((res) => setTimeout(res, 20));
+    expect(tagged()).toBe(500);
+    source.tagArns.length = 0;
+    await c.sync({ profileId: 'p1', regions: ['us-west-2'], source });
+    expect(source.tagArns).toHaveLength(700);
+    expect(tagged()).toBe(1200);
+  });
+});
+
+describe('applyTags', () => {
+  it('stores tags only onto the Version they were read for, in one transaction', () => {
+    const [a, b] = many(2);
+    c.channels.applyRegion(
+      'p1',
+      'us-west-2',
+      [a!, b!].map((ch) => ({ channel: ch, storage: null })),
+      1,
+    );
+    const stored = c.channels.applyTags(
+      'p1',
+      [
+        { arn: a!.arn, version: 'v1', tags: { site: 'hq' } },
+        { arn: b!.arn, version: 'v0-stale', tags: { site: 'old' } },
+      ],
+      2,
+    );
+    expect(stored).toBe(1);
+    expect(c.channels.get('p1', a!.arn)!.tags).toEqual({ site: 'hq' });
+    expect(c.channels.get('p1', b!.arn)!.tags).toEqual({});
+    expect(c.channels.tagsToRead('p1', 'us-west-2', 0).map((t) => t.arn)).toEqual([b!.arn]);
+  });
+});

@@ -260,6 +260,44 @@ describe('CredentialsService', () => {
     service.dispose();
   });
 
+  it('an unknown profile is refused up front and leaves a select in flight alone; a known one supersedes it', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const { service } = setup({
+      identify: async (p) => {
+        if (p.id === 'local-demo') await held;
+        return IDENTITY;
+      },
+    });
+    const inFlight = service.select('local-demo');
+    // Let the demo select reach its identity call.
+    await new Promise((r) => setImmediate(r));
+    const unknown = await failure(service.select('aws:does-not-exist'));
+    expect(unknown.code).toBe('CredentialsMissing');
+    release();
+    await expect(inFlight).resolves.toMatchObject({ profile: { id: 'local-demo' } });
+    expect(service.active()?.id).toBe('local-demo');
+
+    // A select of a profile that exists still supersedes one in flight (selects are serialised).
+    let releaseAgain!: () => void;
+    const heldAgain = new Promise<void>((r) => (releaseAgain = r));
+    const slow = setup({
+      identify: async (p) => {
+        if (p.id === 'local-demo') await heldAgain;
+        return IDENTITY;
+      },
+    });
+    const kit = slow.service.addKeys({ name: 'kit', region: 'us-west-2', ...KEYS });
+    const first = slow.service.select('local-demo');
+    await new Promise((r) => setImmediate(r));
+    await slow.service.select(kit.profile.id);
+    releaseAgain();
+    expect((await failure(first)).code).toBe('Cancelled');
+    expect(slow.service.active()?.id).toBe(kit.profile.id);
+    service.dispose();
+    slow.service.dispose();
+  });
+
   it('rejected(): a service refusing the active credentials drops them and tells the renderer what to do', async () => {
     const { service, events } = setup();
     const { profile } = service.addKeys({ name: 'kit', region: 'us-west-2', ...KEYS });

@@ -4,6 +4,7 @@ import { migration002 } from './002-channel-search';
 import { migration003 } from './003-wall';
 import { migration004 } from './004-audit-cache';
 import { migration005 } from './005-search-prefixes';
+import { migration006 } from './006-tags-freshness';
 
 /** Every migration, in order. Append only: a released migration is never edited (add a new one instead). */
 export const MIGRATIONS: readonly Migration[] = [
@@ -12,6 +13,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration003,
   migration004,
   migration005,
+  migration006,
 ];
 
 /** The schema version this build writes. */

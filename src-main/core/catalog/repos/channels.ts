@@ -20,6 +20,9 @@ export interface ChannelRow {
   last_synced_at: number | null;
   last_seen_live_at: number | null;
   missing: 0 | 1;
+  /** The channel Version its tags were read at (NULL: never read). */
+  tags_version: string | null;
+  tags_read_at: number | null;
 }
 
 /** The row as the IPC contract's `channelSummary` (exactly its fields, nothing more). */
@@ -44,6 +47,20 @@ export interface SyncedChannel {
   channel: RemoteChannel;
   storage: StorageConfig | null;
   tags?: Record<string, string>;
+}
+
+/** A channel whose tags a sync should read: new, changed since its tags were read, or read too long ago. */
+export interface TagsToRead {
+  arn: string;
+  /** The Version the channel was listed at (the tags are stored against it). */
+  version: string | null;
+}
+
+/** Tags read for one channel in the sync's tags phase. */
+export interface ReadTags {
+  arn: string;
+  version: string | null;
+  tags: Record<string, string>;
 }
 
 /** What applying one region changed. */
@@ -82,6 +99,8 @@ export class ChannelsRepo {
   private readonly seenLive;
   private readonly storage;
   private readonly countAll;
+  private readonly staleTags;
+  private readonly putTags;
 
   constructor(private readonly sql: Sql) {
     this.byArn = sql.prepare<Key, ChannelRow>(
@@ -113,15 +132,20 @@ export class ChannelsRepo {
       at: number;
     }>(
       'channels.upsert',
+      // Tags (when given) are stored with the Version and time they were read; without them the channel keeps
+      // its tags and their freshness, and the tags phase (sync.ts) decides whether to read them.
       `INSERT INTO channels (profile_id, arn, region, name, type, status, version, created_at,
-         message_ttl_seconds, tags, storage_status, stream_arn, last_synced_at, missing)
+         message_ttl_seconds, tags, storage_status, stream_arn, last_synced_at, missing, tags_version, tags_read_at)
        VALUES (:profileId, :arn, :region, :name, :type, :status, :version, :createdAt,
-         :ttl, coalesce(:tags, '{}'), :storageStatus, :streamArn, :at, 0)
+         :ttl, coalesce(:tags, '{}'), :storageStatus, :streamArn, :at, 0,
+         CASE WHEN :tags IS NULL THEN NULL ELSE :version END, CASE WHEN :tags IS NULL THEN NULL ELSE :at END)
        ON CONFLICT (profile_id, arn) DO UPDATE SET
          region = excluded.region, name = excluded.name, type = excluded.type, status = excluded.status,
          version = excluded.version, created_at = excluded.created_at,
          message_ttl_seconds = excluded.message_ttl_seconds,
          tags = coalesce(:tags, channels.tags),
+         tags_version = CASE WHEN :tags IS NULL THEN channels.tags_version ELSE excluded.tags_version END,
+         tags_read_at = CASE WHEN :tags IS NULL THEN channels.tags_read_at ELSE excluded.tags_read_at END,
          storage_status = excluded.storage_status,
          stream_arn = CASE WHEN excluded.storage_status = 'UNKNOWN' THEN channels.stream_arn
                            ELSE excluded.stream_arn END,
@@ -155,6 +179,19 @@ export class ChannelsRepo {
       'channels.count',
       'SELECT count(*) AS n FROM channels WHERE profile_id = :profileId',
     );
+    this.staleTags = sql.prepare<{ profileId: string; region: string; readBefore: number }, TagsToRead>(
+      'channels.staleTags',
+      `SELECT arn, version FROM channels
+       WHERE profile_id = :profileId AND region = :region AND missing = 0
+         AND (tags_read_at IS NULL OR tags_read_at < :readBefore OR tags_version IS NOT version)
+       ORDER BY name`,
+    );
+    this.putTags = sql.prepare<Key & { version: string | null; tags: string; at: number }>(
+      'channels.setTags',
+      // Only onto the Version the tags were read for: a channel changed meanwhile keeps its stale mark.
+      `UPDATE channels SET tags = :tags, tags_version = :version, tags_read_at = :at
+       WHERE profile_id = :profileId AND arn = :arn AND version IS :version`,
+    );
   }
 
   /** One channel of a profile, or undefined. */
@@ -183,6 +220,29 @@ export class ChannelsRepo {
     return (
       this.storage.run({ profileId, arn, status: storage.status, streamArn: storage.streamArn }).changes > 0
     );
+  }
+
+  /**
+   * The region's listed channels whose tags should be read: never read, read at another Version, or read
+   * before `readBefore` (epoch ms). Missing channels are left alone.
+   */
+  tagsToRead(profileId: string, region: string, readBefore: number): TagsToRead[] {
+    return this.staleTags.all({ profileId, region, readBefore });
+  }
+
+  /**
+   * Stores one batch of tags in ONE transaction: each channel's tags with the Version and time they were
+   * read, so a crash between batches leaves every channel either with its new tags (and fresh mark) or its
+   * old ones (still stale, read again by the next sync). Returns how many channels took them.
+   */
+  applyTags(profileId: string, read: readonly ReadTags[], at: number): number {
+    return this.sql.tx('sync.tags', () => {
+      let applied = 0;
+      for (const { arn, version, tags } of read) {
+        applied += this.putTags.run({ profileId, arn, version, tags: tagsJson(tags), at }).changes;
+      }
+      return applied;
+    });
   }
 
   /**
