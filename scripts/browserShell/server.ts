@@ -2,7 +2,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
-import { CSP } from './csp';
+import { CSP } from '../../src-main/electron/csp';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -1,23 +1,6 @@
 import { BrowserWindow, session, shell, type WebContents } from 'electron';
 import { join } from 'node:path';
-
-/**
- * The console window: sandboxed, context-isolated, no Node, a strict CSP, no navigation away from the app
- * and no new windows (design.md "Processes and trust"). In kiosk mode it is fullscreen and cannot be left.
- */
-export const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "media-src 'self' blob: mediastream:",
-  // Signaling sockets and HTTPS endpoints of KVS (incl. China and dual-stack), and the local demo.
-  "connect-src 'self' wss://*.amazonaws.com https://*.amazonaws.com wss://*.amazonaws.com.cn https://*.amazonaws.com.cn wss://*.api.aws https://*.api.aws ws://127.0.0.1:* http://127.0.0.1:*",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
+import { CSP } from './csp';
 
 export interface WindowOptions {
   rendererUrl: string;
@@ -50,6 +33,10 @@ function lockDown(contents: WebContents, rendererUrl: string): void {
   });
 }
 
+/**
+ * The console window: sandboxed, context-isolated, no Node, a strict CSP, no navigation away from the app
+ * and no new windows (design.md "Processes and trust"). In kiosk mode it is fullscreen and cannot be left.
+ */
 export function createConsoleWindow(opts: WindowOptions): BrowserWindow {
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });

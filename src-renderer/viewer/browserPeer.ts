@@ -22,7 +22,7 @@ class BrowserPeer implements PeerPort {
   private pause: 'off' | 'localOffer' | 'trackDisabled' = 'off';
   private negotiating = 0;
   private closed = false;
-  private previous: { at: number; bytes: number; lost: number; received: number } | null = null;
+  private previous: { id: string; at: number; bytes: number; lost: number; received: number } | null = null;
 
   constructor(private readonly init: PeerInit) {
     this.pc = new RTCPeerConnection({ iceServers: init.iceServers, bundlePolicy: 'max-bundle' });
@@ -88,12 +88,12 @@ class BrowserPeer implements PeerPort {
   // Pausing video for an off-screen tile: the video transceiver's direction is set to 'inactive' in a
   // LOCAL offer that is applied (setLocalDescription) but never sent. libwebrtc applies a local description's
   // direction to the channel at once, so the video receive stream stops: RTP is dropped before the jitter
-  // buffer and nothing is decoded, while audio, ICE and signaling carry on. Resuming rolls the offer back
-  // (the negotiated direction returns, the receiver asks for a key frame). Sending the offer instead would
-  // stop the camera's encoder too, but KVS masters (kvs-local's cameras, the C SDK sample) take every
-  // SDP_OFFER as a new session, so that is not an option. Disabling the remote track would only blank the
-  // picture — Chromium keeps decoding — and is kept as the fallback where rollback is unavailable.
-  // The session suspends its frozen-picture watchdog while paused and gives 3 s of grace on resume.
+  // buffer and nothing is decoded, while audio, ICE and signaling carry on (test/e2e/pause.spec.ts: 0 frames
+  // decoded in 4 s). Sending the offer instead would stop the camera's encoder too, but KVS masters
+  // (kvs-local's cameras, the C SDK sample) take every SDP_OFFER as a new session, so that is not an option.
+  // Disabling the remote track would only blank the picture — Chromium keeps decoding — and is kept as the
+  // fallback where rollback is unavailable. Resuming: see resume(). The session does not judge the picture
+  // while paused and gives it RESUME_GRACE_MS after resuming (watchdog.ts).
   async setVideoPaused(paused: boolean): Promise<void> {
     this.wantPaused = paused;
     await this.applyPause();
@@ -105,7 +105,7 @@ class BrowserPeer implements PeerPort {
     report.forEach((s: Stat) => stats.set(s.id, s));
     const all = [...stats.values()];
     const at = Date.now();
-    const video = all.find((s) => s.type === 'inbound-rtp' && s.kind === 'video');
+    const video = latestInbound(all.filter((s) => s.type === 'inbound-rtp' && s.kind === 'video'));
     const audio = all.find((s) => s.type === 'inbound-rtp' && s.kind === 'audio');
     const transport = all.find(
       (s) => s.type === 'transport' && typeof s.selectedCandidatePairId === 'string',
@@ -125,17 +125,23 @@ class BrowserPeer implements PeerPort {
       const bytes = num(video.bytesReceived) ?? 0;
       const lost = Math.max(0, num(video.packetsLost) ?? 0);
       const received = num(video.packetsReceived) ?? 0;
-      const prev = this.previous;
+      // Counters restart with a new RTP stream (a new inbound-rtp id: the camera's new SSRC after a
+      // renegotiation) and can never go back within one: either way the previous sample says nothing about
+      // this one, and a delta across it once showed −5257 kb/s. Such a sample only starts the next delta.
+      const prev =
+        this.previous?.id === video.id && bytes >= this.previous.bytes && received >= this.previous.received
+          ? this.previous
+          : null;
       if (prev && video.timestamp > prev.at) {
         // bytes·8 / ms = kbit/s
-        out.bitrateKbps = Math.round(((bytes - prev.bytes) * 8) / (video.timestamp - prev.at));
+        out.bitrateKbps = plausibleKbps(((bytes - prev.bytes) * 8) / (video.timestamp - prev.at));
         const dl = lost - prev.lost;
         const dr = received - prev.received;
         out.packetsLostPct = dl + dr > 0 ? round1((100 * Math.max(0, dl)) / (dl + dr)) : 0;
       } else {
         out.packetsLostPct = lost + received > 0 ? round1((100 * lost) / (lost + received)) : null;
       }
-      this.previous = { at: video.timestamp, bytes, lost, received };
+      this.previous = { id: video.id, at: video.timestamp, bytes, lost, received };
     }
     const rtt = pair ? num(pair.currentRoundTripTime) : null;
     out.rttMs = rtt === null ? null : Math.round(rtt * 1000);
@@ -197,35 +203,77 @@ class BrowserPeer implements PeerPort {
     const video = this.videoTransceiver();
     if (!video) return;
     if (!this.wantPaused) {
-      if (this.pause !== 'off') await this.resume();
-      return;
+      if (this.pause === 'off') return;
+      await this.exclusive(() => this.resume());
+    } else {
+      if (this.pause !== 'off' || this.pc.signalingState !== 'stable' || !this.pc.remoteDescription) return;
+      await this.exclusive(async () => {
+        try {
+          video.direction = 'inactive';
+          await this.pc.setLocalDescription(await this.pc.createOffer());
+          this.pause = 'localOffer';
+        } catch {
+          video.direction = 'recvonly';
+          video.receiver.track.enabled = false;
+          this.pause = 'trackDisabled';
+        }
+      });
     }
-    if (this.pause !== 'off' || this.pc.signalingState !== 'stable' || !this.pc.remoteDescription) return;
+    // The tile changed its mind while the descriptions were being applied (a quick scroll back).
+    if ((this.pause === 'off') === this.wantPaused) await this.applyPause();
+  }
+
+  /** Runs a pause step with negotiations (and the signalingstatechange it causes) held off. */
+  private async exclusive(step: () => Promise<void>): Promise<void> {
     this.negotiating += 1;
     try {
-      video.direction = 'inactive';
-      await this.pc.setLocalDescription(await this.pc.createOffer());
-      this.pause = 'localOffer';
-    } catch {
-      video.direction = 'recvonly';
-      video.receiver.track.enabled = false;
-      this.pause = 'trackDisabled';
+      await step();
     } finally {
       this.negotiating -= 1;
     }
   }
 
+  // A rollback alone does not restart the video receive stream: Chromium 156 leaves the channel as the
+  // inactive offer set it, no frame is decoded until the watchdog rebuilds the peer (measured: still none
+  // after 10 s; the console showed "Frozen" meanwhile). So a second unsent local offer with video recvonly
+  // is applied first — that starts the receive stream, whose first delta frames make it send one PLI, and
+  // the camera's key frame arrives within ~0.5 s (pause.spec.ts prints it) — and then rolled back to the
+  // negotiated state ('stable'), which leaves the running stream alone.
   private async resume(): Promise<void> {
     const video = this.videoTransceiver();
     const mode = this.pause;
     this.pause = 'off';
     if (!video) return;
-    if (mode === 'localOffer' && this.pc.signalingState === 'have-local-offer') {
-      await this.pc.setLocalDescription({ type: 'rollback' });
-    }
     video.direction = 'recvonly';
+    if (mode === 'localOffer' && this.pc.signalingState === 'have-local-offer') {
+      try {
+        await this.pc.setLocalDescription(await this.pc.createOffer());
+      } finally {
+        await this.pc.setLocalDescription({ type: 'rollback' });
+      }
+    }
     video.receiver.track.enabled = true;
   }
+}
+
+/** Above this a received video rate is a counter glitch, not a camera (KVS ingests up to ~10 Mbit/s). */
+const MAX_PLAUSIBLE_KBPS = 1_000_000;
+
+function plausibleKbps(kbps: number): number | null {
+  return Number.isFinite(kbps) && kbps >= 0 && kbps <= MAX_PLAUSIBLE_KBPS ? Math.round(kbps) : null;
+}
+
+/**
+ * The video stream that is flowing now: after a renegotiation Chromium may still report the old SSRC's
+ * inbound-rtp next to the new one, and the one that received a packet last is the one on screen.
+ */
+function latestInbound(streams: Stat[]): Stat | undefined {
+  let best: Stat | undefined;
+  for (const s of streams) {
+    if (!best || (num(s.lastPacketReceivedTimestamp) ?? 0) > (num(best.lastPacketReceivedTimestamp) ?? 0))
+      best = s;
+  }
+  return best;
 }
 
 function num(v: unknown): number | null {

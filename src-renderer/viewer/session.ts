@@ -26,7 +26,7 @@ import {
 } from './sessionBase';
 import { SignalingSession } from './sessionSignaling';
 import type { ViewerSession } from './types';
-import { WATCHDOG_TICK_MS } from './watchdog';
+import { FROZEN_AFTER_MS, RESUME_GRACE_MS, WATCHDOG_TICK_MS } from './watchdog';
 
 export class ViewerSessionImpl extends SignalingSession {
   // --- P2P: offer / answer ------------------------------------------------------------------------------
@@ -215,9 +215,8 @@ export class ViewerSessionImpl extends SignalingSession {
     let action = 'none';
     // Paused video (tile off-screen) presents no frames by design: not a freeze.
     if (peer?.connected && !this.paused && (this.state === 'live' || this.watchdog.frozen)) {
-      const baseline = Math.max(this.lastPictureAt ?? 0, this.mediaUpSince, this.resumedAt);
       const canIceRestart = this.mode === 'p2p' && this.sig?.open === true;
-      action = this.watchdog.check(now, baseline, canIceRestart);
+      action = this.watchdog.check(now, this.pictureBaseline(), canIceRestart);
     }
     if (this.watchdog.frozen && (this.state === 'live' || this.reason?.code === 'Frozen'))
       this.showFrozen(now);
@@ -226,8 +225,23 @@ export class ViewerSessionImpl extends SignalingSession {
       void this.queue.push('renegotiate', (signal) => this.renegotiateStep(signal));
   }
 
+  /**
+   * Since when the picture is expected to advance: the last advanced picture, the moment media came up, or
+   * the resume. A resumed receiver first needs a key frame (browserPeer.ts resume(): ~0.5 s measured in
+   * Chromium 156; 4–6 s was reported with the former rollback-only resume), so until the first
+   * advanced picture after `setVideoPaused(false)` the watchdog waits RESUME_GRACE_MS, not FROZEN_AFTER_MS;
+   * after that picture, or once the grace is over, the usual rules and staged recovery apply.
+   */
+  private pictureBaseline(): number {
+    const sinceResume = this.resumedAt > (this.lastPictureAt ?? 0);
+    const resumeBaseline = sinceResume ? this.resumedAt + RESUME_GRACE_MS - FROZEN_AFTER_MS : this.resumedAt;
+    return Math.max(this.lastPictureAt ?? 0, this.mediaUpSince, resumeBaseline);
+  }
+
   private showFrozen(now: number): void {
-    this.frozenForMs = Math.max(0, now - (this.lastPictureAt ?? this.mediaUpSince));
+    // Time spent paused is not picture age: a tile scrolled back after a minute that gets no picture says
+    // "Frozen 10 s" (since the resume), not "Frozen 70 s".
+    this.frozenForMs = Math.max(0, now - Math.max(this.lastPictureAt ?? this.mediaUpSince, this.resumedAt));
     this.transition('recovering', describe(FROZEN, 0));
     // frozenForMs changes every tick even when the state does not.
     this.publisher.now();

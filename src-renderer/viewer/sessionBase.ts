@@ -163,7 +163,7 @@ export abstract class SessionBase implements ViewerSession {
   setVideoPaused(paused: boolean): void {
     if (this.paused === paused || this.closed) return;
     this.paused = paused;
-    // Resuming gives the picture a fresh 3 s before the watchdog judges it.
+    // Resuming restarts the clock the watchdog judges the picture by (RESUME_GRACE_MS until it advances).
     if (!paused) this.resumedAt = this.deps.clock.now();
     this.peer?.port.setVideoPaused(paused).catch((error: unknown) => {
       this.deps.log.warn('viewer: pausing video failed', { tileId: this.tileId, error: String(error) });

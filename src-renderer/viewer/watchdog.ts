@@ -11,6 +11,12 @@ export const FROZEN_AFTER_MS = 3_000;
 export const ICE_RESTART_AT_MS = 6_000;
 export const NEW_PEER_AT_MS = 12_000;
 export const WATCHDOG_TICK_MS = 1_000;
+/**
+ * After `setVideoPaused(false)` the picture is not judged until it advanced once or this much time passed:
+ * the video receiver has to get a key frame before it decodes again (browserPeer.ts), which can take longer
+ * than {@link FROZEN_AFTER_MS}. See ViewerSessionImpl.tick.
+ */
+export const RESUME_GRACE_MS = 10_000;
 
 export type WatchdogAction = 'none' | 'freeze' | 'iceRestart' | 'newPeer';
 

@@ -33,6 +33,7 @@ class FakePc extends EventTarget {
   signalingState = 'stable';
   remoteDescription: RTCSessionDescriptionInit | null = null;
   localDescription: RTCSessionDescriptionInit | null = null;
+  readonly localDescriptions: RTCSessionDescriptionInit[] = [];
   connectionState = 'new';
   stats: Array<Record<string, unknown>> = [];
 
@@ -65,6 +66,7 @@ class FakePc extends EventTarget {
     if (d.type === 'rollback') this.signalingState = 'stable';
     else {
       this.localDescription = d;
+      this.localDescriptions.push(d);
       this.signalingState = d.type === 'offer' ? 'have-local-offer' : 'stable';
     }
     this.dispatchEvent(new Event('signalingstatechange'));
@@ -135,7 +137,7 @@ describe('browserPeer', () => {
     expect(v?.sender.track).toBeNull();
   });
 
-  it('pauses video with an unsent local offer that sets video inactive, and rolls it back on resume', async () => {
+  it('pauses video with an unsent local offer that sets video inactive; resumes with a recvonly one, rolled back', async () => {
     const peer = browserPeerFactory()({ mode: 'p2p', iceServers: [], events: events() });
     await peer.createOffer();
     await peer.acceptAnswer({ type: 'answer', sdp: 'v=0' });
@@ -144,9 +146,28 @@ describe('browserPeer', () => {
     expect(pc().localDescription?.sdp).toBe('offer video=inactive,audio=sendrecv');
     expect(pc().signalingState).toBe('have-local-offer');
     await peer.setVideoPaused(false);
-    expect(pc().calls).toEqual(['setLocal:offer', 'setLocal:rollback']);
+    // The recvonly offer restarts the receive stream (a rollback alone leaves it stopped in Chromium).
+    expect(pc().calls).toEqual(['setLocal:offer', 'setLocal:offer', 'setLocal:rollback']);
+    expect(pc().localDescriptions.map((d) => d.sdp)).toEqual([
+      'offer video=recvonly,audio=sendrecv',
+      'offer video=inactive,audio=sendrecv',
+      'offer video=recvonly,audio=sendrecv',
+    ]);
     expect(pc().signalingState).toBe('stable');
     expect(pc().transceivers[0]?.direction).toBe('recvonly');
+  });
+
+  it('does not lose a resume asked for while the pause is being applied', async () => {
+    const peer = browserPeerFactory()({ mode: 'p2p', iceServers: [], events: events() });
+    await peer.createOffer();
+    await peer.acceptAnswer({ type: 'answer', sdp: 'v=0' });
+    pc().calls.length = 0;
+    // A tile scrolled out and straight back in: both calls arrive before the pause offer is applied.
+    await Promise.all([peer.setVideoPaused(true), peer.setVideoPaused(false)]);
+    expect(pc().calls).toEqual(['setLocal:offer', 'setLocal:offer', 'setLocal:rollback']);
+    expect(pc().signalingState).toBe('stable');
+    expect(pc().transceivers[0]?.direction).toBe('recvonly');
+    expect(pc().transceivers[0]?.receiver.track.enabled).toBe(true);
   });
 
   it('maps getStats to TileStats, with bitrate and loss from deltas', async () => {
@@ -188,6 +209,60 @@ describe('browserPeer', () => {
       relayed: true,
       audioLevel: 0.25,
       codec: 'video/VP8',
+    });
+  });
+
+  describe('bitrate across a new RTP stream', () => {
+    const stream = (id: string, t: number, bytes: number, received: number, lastPacket = t) => ({
+      id,
+      type: 'inbound-rtp',
+      kind: 'video',
+      timestamp: t,
+      bytesReceived: bytes,
+      packetsLost: 0,
+      packetsReceived: received,
+      lastPacketReceivedTimestamp: lastPacket,
+    });
+
+    it('starts over when the inbound-rtp id changes (new SSRC), never reporting a negative rate', async () => {
+      const peer = browserPeerFactory()({ mode: 'p2p', iceServers: [], events: events() });
+      pc().stats = [stream('V1', 1_000, 9_000_000, 9_000)];
+      await peer.getStats();
+      pc().stats = [stream('V1', 2_000, 10_000_000, 10_000)];
+      expect((await peer.getStats()).bitrateKbps).toBe(8_000);
+      // The camera's new session: a new stream whose counters start from zero.
+      pc().stats = [stream('V2', 3_000, 343_000, 300)];
+      const first = await peer.getStats();
+      expect(first.bitrateKbps).toBeNull();
+      expect(first.packetsLostPct).toBe(0);
+      pc().stats = [stream('V2', 4_000, 443_000, 400)];
+      expect((await peer.getStats()).bitrateKbps).toBe(800);
+    });
+
+    it('starts over when a counter goes backwards under the same id', async () => {
+      const peer = browserPeerFactory()({ mode: 'p2p', iceServers: [], events: events() });
+      pc().stats = [stream('V', 1_000, 700_000, 700)];
+      await peer.getStats();
+      pc().stats = [stream('V', 2_000, 42_000, 40)];
+      expect((await peer.getStats()).bitrateKbps).toBeNull();
+      pc().stats = [stream('V', 3_000, 142_000, 140)];
+      expect((await peer.getStats()).bitrateKbps).toBe(800);
+    });
+
+    it('reports no rate rather than an absurd one', async () => {
+      const peer = browserPeerFactory()({ mode: 'p2p', iceServers: [], events: events() });
+      pc().stats = [stream('V', 1_000, 0, 0)];
+      await peer.getStats();
+      pc().stats = [stream('V', 1_001, 2 ** 40, 10)];
+      expect((await peer.getStats()).bitrateKbps).toBeNull();
+    });
+
+    it('reads the stream that received last when the old one is still listed', async () => {
+      const peer = browserPeerFactory()({ mode: 'p2p', iceServers: [], events: events() });
+      pc().stats = [stream('OLD', 1_000, 5_000_000, 5_000, 500), stream('NEW', 1_000, 100_000, 100, 990)];
+      await peer.getStats();
+      pc().stats = [stream('OLD', 2_000, 5_000_000, 5_000, 500), stream('NEW', 2_000, 200_000, 200, 1_990)];
+      expect((await peer.getStats()).bitrateKbps).toBe(800);
     });
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { FROZEN_AFTER_MS, ICE_RESTART_AT_MS, RESUME_GRACE_MS } from '../../../src-renderer/viewer/watchdog';
 import { goLive, play, rig, settle } from './fakes';
 
 describe('ViewerSession: staying up', () => {
@@ -143,7 +144,7 @@ describe('ViewerSession: staying up', () => {
     expect(s.framesDecoded).toBeGreaterThan(13 * 4 * 6);
   });
 
-  it('does not call a paused tile frozen, and gives it 3 s after resuming', async () => {
+  it('does not call a paused tile frozen, and after resuming waits RESUME_GRACE_MS for the first picture', async () => {
     const r = rig();
     await goLive(r);
     r.session.setVideoPaused(true);
@@ -152,10 +153,42 @@ describe('ViewerSession: staying up', () => {
     await r.clock.advance(60_000);
     expect(r.session.snapshot().state).toBe('live');
     r.session.setVideoPaused(false);
-    await r.clock.advance(2_500);
+    const resumedAt = r.clock.now();
+    // The resumed receiver is still waiting for a key frame: not frozen yet, long after FROZEN_AFTER_MS.
+    await r.clock.advance(RESUME_GRACE_MS - 1_000);
+    let s = r.session.snapshot();
+    expect(s.state).toBe('live');
+    expect(s.frozenForMs).toBeNull();
+    await r.clock.advance(1_000);
+    s = r.session.snapshot();
+    expect(s.reason?.code).toBe('Frozen');
+    // The picture's age counts from the resume, not from before the pause.
+    expect(s.frozenForMs).toBe(RESUME_GRACE_MS);
+    expect(r.peer().offers).toHaveLength(1);
+    // Staged recovery keeps its spacing after the grace: ICE restart at 6 s of (graced) picture age.
+    await r.clock.advance(ICE_RESTART_AT_MS - FROZEN_AFTER_MS - 1_000);
+    expect(r.peer().offers).toHaveLength(1);
+    await r.clock.advance(1_000);
+    expect(r.clock.now() - resumedAt).toBe(RESUME_GRACE_MS + ICE_RESTART_AT_MS - FROZEN_AFTER_MS);
+    expect(r.peer().offers.at(-1)).toEqual({ iceRestart: true });
+  });
+
+  it('applies the usual 3 s again once the resumed picture has advanced', async () => {
+    const r = rig();
+    await goLive(r);
+    r.session.setVideoPaused(true);
+    await r.clock.advance(30_000);
+    r.session.setVideoPaused(false);
+    await r.clock.advance(4_000);
+    expect(r.session.snapshot().state).toBe('live');
+    // The key frame arrived: from now on the picture is judged as always.
+    r.session.notePicture({ at: r.clock.now(), advanced: true, g2gMs: 40 });
+    await r.clock.advance(FROZEN_AFTER_MS - 1_000);
     expect(r.session.snapshot().state).toBe('live');
     await r.clock.advance(1_000);
-    expect(r.session.snapshot().reason?.code).toBe('Frozen');
+    const s = r.session.snapshot();
+    expect(s.reason?.code).toBe('Frozen');
+    expect(s.frozenForMs).toBe(FROZEN_AFTER_MS);
   });
 
   it('says the camera is offline when no answer comes, and keeps retrying with a capped backoff', async () => {

@@ -1,8 +1,7 @@
 /**
- * The console window's Content-Security-Policy, sent as a header by the shell's server as the Electron
- * shell sets it in `onHeadersReceived` (src-main/electron/window.ts). A copy, because that module imports
- * `electron`, which cannot load without its binary; `test/e2e/harness.spec.ts` compares the two texts so
- * they cannot drift apart silently.
+ * The console window's Content-Security-Policy. Imports nothing, so that the browser shell
+ * (scripts/browserShell/server.ts) and its tests send the very text the Electron shell sets in
+ * `onHeadersReceived` (window.ts) without loading `electron`, which cannot load without its binary.
  */
 export const CSP = [
   "default-src 'self'",
