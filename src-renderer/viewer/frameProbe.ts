@@ -2,10 +2,12 @@
  * The tile's frame probe: follows the <video> with requestVideoFrameCallback, counts every presented frame
  * and, a few times a second, reads pixels back to tell whether the picture ADVANCED — a frozen simulated
  * camera keeps sending the same frame, so frames arriving prove nothing. Simulated cameras stamp capture
- * time and a sequence number into the top band (src-shared/media/frameStamp.ts): only that band is drawn
- * into a small canvas. Real cameras have no stamp: a 16×9 thumbnail fingerprint stands in for it.
+ * time and a sequence number into the top band (src-shared/media/frameStamp.ts): only that band is read,
+ * from the decoded frame's Y plane through WebCodecs (lumaReader.ts), or drawn into a small canvas where a
+ * frame is not planar YUV. Real cameras have no stamp: a 16×9 luma fingerprint stands in for it.
  */
 import { readStampFromRgba, resolveStampTime, stampBandHeight } from '../../src-shared/media/frameStamp';
+import { canReadLuma, sampleLuma } from './lumaReader';
 import type { PictureNote } from './types';
 
 /** Pixel read-backs per second per tile at most (25 tiles × 4 Hz, not 25 × 25 fps). */
@@ -84,6 +86,8 @@ export function attachFrameProbe(
   let lastPresented: number | null = null;
   let frames = 0;
   let lastSampleAt = Number.NEGATIVE_INFINITY;
+  let useLuma = canReadLuma();
+  let sampling = false;
 
   const readStamp = (vw: number, vh: number): { seq: number; timeLow: number } | null => {
     const width = Math.min(vw, BAND_WIDTH);
@@ -121,6 +125,28 @@ export function attachFrameProbe(
     const vw = meta.width || video.videoWidth;
     const vh = meta.height || video.videoHeight;
     if (!vw || !vh) return;
+    if (useLuma) {
+      // WebCodecs read-back (lumaReader.ts): asynchronous, one sample in flight per tile.
+      if (sampling) return;
+      sampling = true;
+      void sampleLuma(video)
+        .then((sample) => {
+          if (stopped) return;
+          if (sample === null) {
+            useLuma = false; // not a planar YUV frame: the canvas path from the next sample on
+            return;
+          }
+          report(
+            judge.judge(sample.stamp, () => sample.thumb, at),
+            at,
+          );
+        })
+        .catch(() => undefined)
+        .finally(() => {
+          sampling = false;
+        });
+      return;
+    }
     let verdict: { advanced: boolean; g2gMs: number | null };
     try {
       verdict = judge.judge(readStamp(vw, vh), readThumb, at);
@@ -128,6 +154,10 @@ export function attachFrameProbe(
       // A frame that cannot be drawn yet (decoder reconfiguring): judge it next time.
       return;
     }
+    report(verdict, at);
+  };
+
+  const report = (verdict: { advanced: boolean; g2gMs: number | null }, at: number): void => {
     session.notePicture({ at, advanced: verdict.advanced, g2gMs: verdict.g2gMs, frames });
     frames = 0;
   };
