@@ -50,6 +50,8 @@ interface SizeResult {
   memMiB: number;
   cpuByType: Record<string, number>;
   channels: string[];
+  /** p50 of each waterfall step over the tiles. */
+  waterfall: Record<string, number | null>;
 }
 
 /** The core as the Electron shell builds it, trusting the shell server's origin as the app's. */
@@ -86,6 +88,8 @@ interface TileReading {
   frames: number;
   g2g: number | null;
   ttff: number | null;
+  /** The session's waterfall (ms from the attempt's start to each step), as JSON. */
+  waterfall: string;
 }
 
 function readTiles(page: Page): Promise<TileReading[]> {
@@ -97,6 +101,7 @@ function readTiles(page: Page): Promise<TileReading[]> {
         frames: Number((t as HTMLElement).dataset.frames || 0),
         g2g: (t as HTMLElement).dataset.g2gMs ? Number((t as HTMLElement).dataset.g2gMs) : null,
         ttff: (t as HTMLElement).dataset.ttffMs ? Number((t as HTMLElement).dataset.ttffMs) : null,
+        waterfall: (t as HTMLElement).dataset.waterfall || '{}',
       }))
       .filter((t) => t.name !== ''),
   );
@@ -160,7 +165,15 @@ async function runConsole(
     const end = await readTiles(page);
     const fps = end.map((t) => (t.frames - (start.get(t.name) ?? 0)) / seconds);
     const usage = usageOf('renderer', before, after, seconds, existing);
+    const steps = new Map<string, Samples>();
+    for (const t of end) {
+      for (const [k, v] of Object.entries(JSON.parse(t.waterfall) as Record<string, number>)) {
+        if (!steps.has(k)) steps.set(k, new Samples(1000));
+        steps.get(k)!.add(v);
+      }
+    }
     return {
+      waterfall: Object.fromEntries([...steps].map(([k, v]) => [k, round(v.summary().p50, 0)])),
       n,
       live: firstFrameAt.size,
       fps,
@@ -378,6 +391,7 @@ export async function runWallBench(): Promise<BenchResult> {
     details.sizes = sizes.map((s) => ({
       n: s.n,
       live: s.live,
+      waterfall_p50_ms: s.waterfall,
       fps: s.fps.map((f) => round(f, 1)),
       cpu_by_type: s.cpuByType,
     }));
