@@ -18,12 +18,12 @@ import { serveRenderer, type RendererServer } from '../scripts/browserShell/serv
 import { writeToneWav } from '../scripts/browserShell/tone';
 import type { KvsChildArgs } from './kvsLocalChild';
 import { BenchChild } from './lib/child';
-import { Samples, round, sleep } from './lib/measure';
+import { CpuWindow, Samples, round, sleep, type CpuReading } from './lib/measure';
 import type { BenchResult, Metric } from './lib/report';
 import { openBare, openBaseline, type PageRun } from './wall/comparison';
 import type { StreamReport } from './wall/page';
 import { serveBenchPage } from './wall/pages';
-import { chromiumProcesses, cpuByType, usageOf, type ProcessReading } from './wall/processes';
+import { chromiumProcesses, cpuByType, usageOf, type ProcessReading, type Usage } from './wall/processes';
 
 const SETTINGS = {
   sizes: [1, 4, 9, 16, 25],
@@ -52,6 +52,41 @@ interface SizeResult {
   channels: string[];
   /** p50 of each waterfall step over the tiles. */
   waterfall: Record<string, number | null>;
+  machine: MachineLoad;
+  memory: MemoryDetail;
+}
+
+interface MemoryDetail {
+  pss_mib: number | null;
+  uss_mib: number | null;
+  rss_mib: number | null;
+  renderers: number;
+}
+
+function memoryDetail(u: Usage): MemoryDetail {
+  return {
+    pss_mib: round(u.memMiB, 0),
+    uss_mib: round(u.ussMiB, 0),
+    rss_mib: round(u.rssMiB, 0),
+    renderers: u.processes,
+  };
+}
+
+/** Where the machine's CPU went during a measured window (% of one core; the machine has 2). */
+interface MachineLoad {
+  machine_busy_pct: number | null;
+  kvs_local_pct: number | null;
+  bench_and_core_pct: number | null;
+  others_pct: number | null;
+}
+
+function machineLoad(r: CpuReading): MachineLoad {
+  return {
+    machine_busy_pct: round(r.machinePct, 0),
+    kvs_local_pct: round(r.pidPct[0] ?? Number.NaN, 0),
+    bench_and_core_pct: round(r.selfPct, 0),
+    others_pct: round(r.othersPct, 0),
+  };
 }
 
 /** The core as the Electron shell builds it, trusting the shell server's origin as the app's. */
@@ -114,6 +149,7 @@ async function runConsole(
   server: RendererServer,
   core: Core,
   n: number,
+  kvsPid: number,
 ): Promise<SizeResult> {
   const existing = new Set((await chromiumProcesses(cdp)).map((p) => p.pid));
   const context = await browser.newContext({ viewport: SETTINGS.viewport });
@@ -152,6 +188,7 @@ async function runConsole(
     const before = await chromiumProcesses(cdp);
     const start = new Map((await readTiles(page)).map((t) => [t.name, t.frames]));
     const g2g = new Samples(20_000);
+    const load = new CpuWindow([kvsPid]);
     const t0 = Date.now();
     let last = new Map<string, number | null>();
     while (Date.now() - t0 < SETTINGS.windowMs) {
@@ -173,6 +210,8 @@ async function runConsole(
       }
     }
     return {
+      memory: memoryDetail(usage),
+      machine: machineLoad(load.read()),
       waterfall: Object.fromEntries([...steps].map(([k, v]) => [k, round(v.summary().p50, 0)])),
       n,
       live: firstFrameAt.size,
@@ -195,7 +234,10 @@ async function measureRun(
   cdp: CDPSession,
   open: () => Promise<PageRun>,
   existing: Set<number>,
+  kvsPid: number,
 ): Promise<{
+  machine: MachineLoad;
+  memory: MemoryDetail;
   reports: StreamReport[];
   fps: number[];
   cpuPct: number;
@@ -213,12 +255,16 @@ async function measureRun(
     await sleep(SETTINGS.warmupMs);
     const before: ProcessReading[] = await chromiumProcesses(cdp);
     const startFrames = (await run.reports()).map((r) => r.frames);
+    const load = new CpuWindow([kvsPid]);
     await sleep(SETTINGS.windowMs);
+    const machine = machineLoad(load.read());
     const after = await chromiumProcesses(cdp);
     const end = await run.reports();
     const seconds = SETTINGS.windowMs / 1000;
     const usage = usageOf('renderer', before, after, seconds, existing);
     return {
+      machine,
+      memory: memoryDetail(usage),
       reports: end,
       fps: end.map((r, i) => (r.frames - (startFrames[i] ?? 0)) / seconds),
       cpuPct: usage.cpuPct,
@@ -260,7 +306,7 @@ export async function runWallBench(): Promise<BenchResult> {
     const sizes: SizeResult[] = [];
     for (const n of SETTINGS.sizes) {
       log(`console with ${n} tile(s)…`);
-      const r = await runConsole(browser, cdp, server, core, n);
+      const r = await runConsole(browser, cdp, server, core, n, child.pid);
       sizes.push(r);
       log(
         `  ${r.live}/${n} live, fps min ${round(min(r.fps), 1)}, ttff p95 ${round(r.ttff.summary().p95, 0)} ms, ` +
@@ -290,12 +336,18 @@ export async function runWallBench(): Promise<BenchResult> {
         return run;
       },
       existing,
+      child.pid,
     );
     baselineKv?.close();
     await sleep(2_000);
     log(`bare page: ${arns.length} streams, no UI…`);
     const existing2 = new Set((await chromiumProcesses(cdp)).map((p) => p.pid));
-    const bare = await measureRun(cdp, () => openBare(browser!, pageServer.url, core, arns), existing2);
+    const bare = await measureRun(
+      cdp,
+      () => openBare(browser!, pageServer.url, core, arns),
+      existing2,
+      child.pid,
+    );
 
     const baseTtff = new Samples(20_000);
     for (const r of baseline.reports) if (r.ttffMs !== null) baseTtff.add(r.ttffMs);
@@ -392,6 +444,8 @@ export async function runWallBench(): Promise<BenchResult> {
       n: s.n,
       live: s.live,
       waterfall_p50_ms: s.waterfall,
+      machine: s.machine,
+      memory: s.memory,
       fps: s.fps.map((f) => round(f, 1)),
       cpu_by_type: s.cpuByType,
     }));
@@ -401,6 +455,8 @@ export async function runWallBench(): Promise<BenchResult> {
       renderer_cpu_pct: round(baseline.cpuPct, 1),
       renderer_mem_mib: round(baseline.memMiB, 0),
       cpu_by_type: baseline.byType,
+      machine: baseline.machine,
+      memory: baseline.memory,
       errors: baseline.reports.filter((r) => r.error).map((r) => r.error),
     };
     details.bare = {
@@ -408,6 +464,8 @@ export async function runWallBench(): Promise<BenchResult> {
       renderer_cpu_pct: round(bare.cpuPct, 1),
       renderer_mem_mib: round(bare.memMiB, 0),
       cpu_by_type: bare.byType,
+      machine: bare.machine,
+      memory: bare.memory,
     };
     notes.push(
       `${SETTINGS.cameras} simulated cameras (640×360 VP8 at 15 fps) encode in kvs-local on the same 2 cores as Chromium's decoders; ` +

@@ -17,11 +17,20 @@ export async function chromiumProcesses(session: CDPSession): Promise<ProcessRea
   return info.processInfo.map((p) => ({ pid: p.id, type: p.type, cpuSeconds: p.cpuTime }));
 }
 
-/** Proportional set size of a process in MiB, or null once it is gone. */
-export function pssMiB(pid: number): number | null {
+/**
+ * Memory of a process in MiB: PSS (shared pages split between their users: what the metric uses), USS
+ * (private pages only: what closing it would free) and RSS (everything mapped in, shared libraries
+ * counted again in every process); null once it is gone.
+ */
+export function memMiB(pid: number): { pss: number; uss: number; rss: number } | null {
   try {
-    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : null;
+    const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
+    return {
+      pss: kb('Pss') / 1024,
+      uss: (kb('Private_Clean') + kb('Private_Dirty')) / 1024,
+      rss: kb('Rss') / 1024,
+    };
   } catch {
     return null;
   }
@@ -30,7 +39,10 @@ export function pssMiB(pid: number): number | null {
 export interface Usage {
   /** Percent of one core over the window. */
   cpuPct: number;
+  /** PSS. */
   memMiB: number;
+  ussMiB: number;
+  rssMiB: number;
   processes: number;
 }
 
@@ -47,15 +59,20 @@ export function usageOf(
 ): Usage {
   const start = new Map(before.map((p) => [p.pid, p.cpuSeconds]));
   let cpu = 0;
-  let mem = 0;
+  const mem = { pss: 0, uss: 0, rss: 0 };
   let processes = 0;
   for (const p of after) {
     if (p.type !== type || existing.has(p.pid)) continue;
     cpu += p.cpuSeconds - (start.get(p.pid) ?? 0);
-    mem += pssMiB(p.pid) ?? 0;
+    const m = memMiB(p.pid);
+    if (m) {
+      mem.pss += m.pss;
+      mem.uss += m.uss;
+      mem.rss += m.rss;
+    }
     processes++;
   }
-  return { cpuPct: (cpu / seconds) * 100, memMiB: mem, processes };
+  return { cpuPct: (cpu / seconds) * 100, memMiB: mem.pss, ussMiB: mem.uss, rssMiB: mem.rss, processes };
 }
 
 /** CPU % of every process type over the window (renderer, GPU, browser, network…), for the details. */
