@@ -7,10 +7,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
-import { createCore, type Core } from '../src-main/core/app';
-import { aesGcmBox, LOCAL_DEMO_ID, type LocalDemoInfo } from '../src-main/core/credentials';
+import type { Core } from '../src-main/core/app';
+import { LOCAL_DEMO_ID, type LocalDemoInfo } from '../src-main/core/credentials';
 import { installBridge } from '../scripts/browserShell/bridge';
 import { buildRenderer } from '../scripts/browserShell/build';
 import { CHROMIUM, chromiumArgs } from '../scripts/browserShell/chromium';
@@ -18,6 +17,7 @@ import { serveRenderer, type RendererServer } from '../scripts/browserShell/serv
 import { writeToneWav } from '../scripts/browserShell/tone';
 import type { KvsChildArgs } from './kvsLocalChild';
 import { BenchChild } from './lib/child';
+import { startCore } from './lib/coreCalls';
 import { CpuWindow, Samples, round, sleep, type CpuReading } from './lib/measure';
 import type { BenchResult, Metric } from './lib/report';
 import { openBare, openBaseline, type PageRun } from './wall/comparison';
@@ -37,7 +37,6 @@ const SETTINGS = {
   viewport: { width: 1600, height: 960 },
 };
 
-const APP_URL = 'app://watchfloor/index.html';
 const log = (line: string) => console.log(`  ${line}`);
 
 interface SizeResult {
@@ -87,33 +86,6 @@ function machineLoad(r: CpuReading): MachineLoad {
     bench_and_core_pct: round(r.selfPct, 0),
     others_pct: round(r.othersPct, 0),
   };
-}
-
-/** The core as the Electron shell builds it, trusting the shell server's origin as the app's. */
-function startCore(dataDir: string, info: LocalDemoInfo, origin: () => string): Core {
-  const quiet = { info: () => {}, warn: () => {}, error: () => {} };
-  return createCore({
-    dataDir,
-    secretBox: aesGcmBox(randomBytes(32)),
-    version: '0.0.0-bench',
-    kiosk: false,
-    localDemo: info,
-    sharedConfig: { configFile: `${dataDir}/no-config`, credentialsFile: `${dataDir}/no-credentials` },
-    // The shell's page, and the bench's own calls (set-up, and the bare page's prepare/sign).
-    isTrustedOrigin: (url) => url === APP_URL || url.startsWith(`${origin()}/`),
-    send: () => {},
-    log: quiet,
-  });
-}
-
-async function call(core: Core, channel: string, req: unknown): Promise<Record<string, unknown>> {
-  const reply = (await core.router.handle(
-    channel,
-    { url: 'app://watchfloor/index.html', isTopFrame: true },
-    req,
-  )) as { ok: true; value: Record<string, unknown> } | { ok: false; error: { message: string } };
-  if (!reply.ok) throw new Error(`${channel}: ${reply.error.message}`);
-  return reply.value;
 }
 
 const LAYOUT: Record<number, string> = { 1: '1x1', 4: '2x2', 9: '3x3', 16: '4x4', 25: '5x5' };
@@ -291,10 +263,16 @@ export async function runWallBench(): Promise<BenchResult> {
   let browser: Browser | undefined;
   let server: RendererServer | undefined;
   const pageServer = await serveBenchPage();
-  const core = startCore(dir, child.ready, () => server?.origin ?? 'none');
+  // The shell's page is trusted like the app's (its server origin), and the bench's own calls.
+  const bench = startCore(
+    dir,
+    child.ready,
+    (url) => server !== undefined && url.startsWith(`${server.origin}/`),
+  );
+  const core = bench.core;
   try {
-    await call(core, 'profiles:select', { profileId: LOCAL_DEMO_ID });
-    await call(core, 'catalog:sync', {});
+    await bench.ok('profiles:select', { profileId: LOCAL_DEMO_ID });
+    await bench.ok('catalog:sync', {});
     await core.syncs.settle();
     log('building the renderer…');
     server = await serveRenderer(buildRenderer(repo, join(dir, 'renderer')));
@@ -321,9 +299,7 @@ export async function runWallBench(): Promise<BenchResult> {
 
     const at = sizes.find((s) => s.n === SETTINGS.compareAt)!;
     const names = new Set(at.channels);
-    const { channels } = (await call(core, 'catalog:search', { query: 'camera', limit: 100 })) as {
-      channels: Array<{ arn: string; name: string }>;
-    };
+    const { channels } = await bench.ok('catalog:search', { query: 'camera', limit: 100 });
     const arns = channels.filter((c) => names.has(c.name)).map((c) => c.arn);
     log(`baseline: ${arns.length} channels, one page each, the SDK test page's way…`);
     const existing = new Set((await chromiumProcesses(cdp)).map((p) => p.pid));
@@ -476,7 +452,7 @@ export async function runWallBench(): Promise<BenchResult> {
     await browser?.close();
     await server?.close();
     await pageServer.close();
-    await core.close();
+    await bench.close();
     await child.close();
     rmSync(dir, { recursive: true, force: true });
   }

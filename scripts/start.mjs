@@ -6,40 +6,15 @@
 //
 //   npm start [-- --cameras N]
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { electronBinary } from './electronBinary.mjs';
 
 const require = createRequire(import.meta.url);
 const say = (line) => process.stderr.write(`watchfloor: ${line}\n`);
-
-/**
- * Where the electron package's binary is, found the way its index.js finds it (path.txt under the
- * package, or ELECTRON_OVERRIDE_DIST_PATH) but without require('electron'): since Electron 45 that
- * require tries to download a missing binary, and this script must never reach outside.
- */
-function electronBinary() {
-  let pkgDir;
-  try {
-    pkgDir = dirname(require.resolve('electron/package.json'));
-  } catch {
-    return { why: 'the electron package is not installed' };
-  }
-  const pathFile = join(pkgDir, 'path.txt');
-  const name = existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : '';
-  const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
-  if (override) {
-    const path = join(override, name || 'electron');
-    return existsSync(path)
-      ? { path }
-      : { why: `ELECTRON_OVERRIDE_DIST_PATH names ${path}, which does not exist` };
-  }
-  if (!name) return { why: `${pathFile} is missing: the package's installer never downloaded the binary` };
-  const path = join(pkgDir, 'dist', name);
-  return existsSync(path) ? { path } : { why: `${path} does not exist` };
-}
 
 function camerasArg(argv) {
   const i = argv.indexOf('--cameras');

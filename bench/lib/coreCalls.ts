@@ -23,8 +23,15 @@ export interface BenchCore {
   close(): Promise<void>;
 }
 
-/** The core over `dataDir` (its catalog.sqlite is used as found), Local demo = kvs-local's `info`. */
-export function startCore(dataDir: string, info: LocalDemoInfo): BenchCore {
+/**
+ * The core over `dataDir` (its catalog.sqlite is used as found), Local demo = kvs-local's `info`. Calls from
+ * the app URL are trusted, and from any other page `trusted` accepts (the wall bench's browser shell).
+ */
+export function startCore(
+  dataDir: string,
+  info: LocalDemoInfo,
+  trusted: (url: string) => boolean = () => false,
+): BenchCore {
   const core = createCore({
     dataDir,
     secretBox: aesGcmBox(randomBytes(32)),
@@ -32,7 +39,7 @@ export function startCore(dataDir: string, info: LocalDemoInfo): BenchCore {
     kiosk: false,
     localDemo: info,
     sharedConfig: { configFile: `${dataDir}/no-config`, credentialsFile: `${dataDir}/no-credentials` },
-    isTrustedOrigin: (url) => url === APP_URL,
+    isTrustedOrigin: (url) => url === APP_URL || trusted(url),
     send: () => {},
     log: quiet,
   });

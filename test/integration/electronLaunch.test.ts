@@ -4,39 +4,12 @@
  * binary from outside the npm registry, which these build machines cannot reach).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { _electron as electron } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-
-/**
- * Where the electron package's binary is, found as its index.js finds it (path.txt under the package, or
- * ELECTRON_OVERRIDE_DIST_PATH) but without `require('electron')`: since Electron 45 that require runs the
- * installer when the binary is missing ("Downloading Electron binary… fetch failed"), and a test must not
- * reach outside or change node_modules. Same rules as scripts/start.mjs.
- */
-function electronBinary(): { path?: string; why?: string } {
-  let pkgDir: string;
-  try {
-    pkgDir = dirname(createRequire(import.meta.url).resolve('electron/package.json'));
-  } catch {
-    return { why: 'the electron package is not installed' };
-  }
-  const pathFile = join(pkgDir, 'path.txt');
-  const name = existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : '';
-  const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
-  if (override) {
-    const path = join(override, name || 'electron');
-    return existsSync(path)
-      ? { path }
-      : { why: `ELECTRON_OVERRIDE_DIST_PATH names ${path}, which does not exist` };
-  }
-  if (!name) return { why: `${pathFile} is missing: the package's installer never downloaded the binary` };
-  const path = join(pkgDir, 'dist', name);
-  return existsSync(path) ? { path } : { why: `${path} does not exist` };
-}
+import { electronBinary } from '../../scripts/electronBinary.mjs';
 
 const binary = electronBinary();
 if (!binary.path) {
