@@ -443,9 +443,23 @@ export async function runWallBench(): Promise<BenchResult> {
       machine: bare.machine,
       memory: bare.memory,
     };
+    // What one more tile costs, without the console's fixed cost (the app, the spare renderer).
+    const first = sizes[0]!;
+    const marginal = (at.memMiB - first.memMiB) / Math.max(1, at.n - first.n);
+    details.memory_per_channel_mib = {
+      console_total_over_n: round(at.memMiB / at.n, 1),
+      console_marginal: round(marginal, 1),
+      baseline_per_page: round(baseline.memMiB / Math.max(1, arns.length), 1),
+      bare_per_stream: round(bare.memMiB / Math.max(1, arns.length), 1),
+    };
+    const busy = at.machine.machine_busy_pct;
     notes.push(
       `${SETTINGS.cameras} simulated cameras (640×360 VP8 at 15 fps) encode in kvs-local on the same 2 cores as Chromium's decoders; ` +
         'kvs-local runs in its own process, the core in the bench process.',
+      `At ${at.n} tiles the machine was ${busy ?? '?'} % busy of 200 % (kvs-local ${at.machine.kvs_local_pct ?? '?'} %): ` +
+        `the bare page decoding the same streams reached ${round(min(bare.fps), 1)} fps at its slowest, the baseline ${round(min(baseline.fps), 1)}.`,
+      `Memory per channel at ${at.n}: ${round(at.memMiB / at.n, 1)} MiB (total / n), ${round(marginal, 1)} MiB per added tile, ` +
+        `against ${round(baseline.memMiB / Math.max(1, arns.length), 1)} MiB PSS per baseline page.`,
     );
     return { name: 'wall', metrics, settings: SETTINGS, details, notes, json };
   } finally {
