@@ -69,8 +69,9 @@ it('shows nine cameras live on a 3×3 wall with advancing pictures and a measure
   const stats = first.locator('[data-testid="stats"]');
   await stats.waitFor({ state: 'visible', timeout: 5_000 });
   // The overlay's terms and values (<dt>/<dd>): what it receives is 640×360 VP8 at a real frame rate.
+  // The bitrate needs two samples (a second apart): wait for it, so the overlay is shown complete.
   const shown = await until(
-    'stats show a frame rate',
+    'stats show a frame rate and a bitrate',
     async () => {
       const pairs = await stats
         .locator('dt')
@@ -79,14 +80,17 @@ it('shows nine cameras live on a 3×3 wall with advancing pictures and a measure
             dts.map((dt) => [dt.textContent?.trim(), dt.nextElementSibling?.textContent?.trim()]),
           ),
         );
-      return Number(pairs.fps) > 0 ? pairs : null;
+      return Number(pairs.fps) > 0 && /^\d/.test(pairs.bitrate ?? '') ? pairs : null;
     },
-    5_000,
+    10_000,
     250,
   );
   console.log(`stats overlay of camera-1: ${JSON.stringify(shown)}`);
   expect(shown.resolution).toBe('640×360');
   expect(shown.codec).toMatch(/VP8/i);
+  expect(parseFloat(shown.bitrate ?? '')).toBeGreaterThan(0);
+  // A few more samples, so the sparklines have something to draw in the screenshot.
+  await e.page.waitForTimeout(3_000);
   await e.screenshot('tile-stats', first);
 
   expect(e.transcript.pageErrors).toEqual([]);
