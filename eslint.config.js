@@ -26,7 +26,9 @@ const zone = (files, patterns, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'out/', 'bench/results/', 'test-results/', '**/*.d.ts', '**/*.d.mts'] },
+  {
+    ignores: ['node_modules/', 'dist/', 'out/', 'bench/results/', 'test-results/', '**/*.d.ts', '**/*.d.mts'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
