@@ -35,6 +35,8 @@ export interface E2EOptions {
   /** Open the page at once (default) or leave it to the test. */
   open?: boolean;
   viewport?: { width: number; height: number };
+  /** More Chromium switches (a later switch wins, e.g. `--use-fake-ui-for-media-stream=deny`). */
+  chromiumArgs?: string[];
 }
 
 export interface Transcript {
@@ -162,6 +164,7 @@ export async function startE2E(opts: E2EOptions = {}): Promise<E2E> {
       profileDir: join(root, 'profile'),
       fakeAudioFile: tone,
       viewport: opts.viewport ?? { width: 1600, height: 960 },
+      ...(opts.chromiumArgs ? { extraArgs: opts.chromiumArgs } : {}),
     });
     cleanups.push(['chromium', () => context.close()]);
     await blockOutsideNetwork(context, (url) => transcript.blocked.push(url));

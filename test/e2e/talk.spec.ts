@@ -16,8 +16,13 @@ interface Level {
 
 let e: E2E;
 
-beforeEach(async () => {
-  e = await startE2E({ cameras: 2 });
+beforeEach(async (ctx) => {
+  // The refused-microphone test runs with Chromium answering every permission prompt with "deny".
+  const denied = ctx.task.name.includes('refuses the microphone');
+  e = await startE2E({
+    cameras: 2,
+    ...(denied ? { chromiumArgs: ['--use-fake-ui-for-media-stream=deny'] } : {}),
+  });
 });
 
 afterEach(async () => {
@@ -114,4 +119,22 @@ it('sends the microphone to the held tile only, shows it, stops on release and a
       .sort(),
   ).toEqual([arnOf(one), arnOf(two)].sort());
   expect(e.transcript.pageErrors).toEqual([]);
+});
+
+it('says what to do when the system refuses the microphone, and sends nothing', async () => {
+  await wallOf(e.page, '2x2', 2);
+  const talk = tileOf(e.page, 'camera-1').locator('[data-testid="talk"]');
+  await talk.hover();
+  await e.page.mouse.down();
+  const error = e.page.locator('[data-testid="error"]');
+  await error.first().waitFor({ state: 'visible', timeout: 10_000 });
+  await e.page.mouse.up();
+  expect(await error.first().textContent()).toContain('Microphone blocked — allow it');
+  await e.screenshot('talk-mic-blocked');
+  expect(await e.page.locator('[data-testid="mic-banner"]').count()).toBe(0);
+  expect(await talk.getAttribute('aria-pressed')).toBe('false');
+  await e.page.waitForTimeout(1_000);
+  expect(await loudest('camera-1')).toBeLessThan(-60);
+  const { entries } = await e.ok('audit:list', { limit: 20 });
+  expect(entries.filter((x) => x.kind === 'talk')).toEqual([]);
 });
