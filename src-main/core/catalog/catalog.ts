@@ -8,6 +8,7 @@ import { GroupsRepo } from './repos/groups';
 import { LayoutsRepo } from './repos/layouts';
 import { ProfilesRepo } from './repos/profiles';
 import { SearchRepo, type SearchQuery, type SearchResult } from './repos/search';
+import { SearchIndexTidy } from './searchIndex';
 import { SettingsRepo } from './repos/settings';
 import type { Sql, SqliteDb } from './sql';
 import { startSync, type SyncOptions, type SyncResult } from './sync';
@@ -41,6 +42,8 @@ export class Catalog {
   readonly audit: AuditRepo;
   /** The persisted endpoint/ICE cache (`ExpiringCache`) for fast cold starts. */
   readonly cache: CacheRepo;
+  /** Merges the search index after syncs (see SearchIndexTidy). */
+  readonly searchIndex: SearchIndexTidy;
   private readonly searcher: SearchRepo;
 
   constructor(
@@ -60,6 +63,7 @@ export class Catalog {
     this.audit = new AuditRepo(sql, now);
     this.cache = new CacheRepo(sql);
     this.searcher = new SearchRepo(sql);
+    this.searchIndex = new SearchIndexTidy(sql, log);
     if (file !== ':memory:') setSessionState(sql.db, 'open');
   }
 
@@ -68,9 +72,16 @@ export class Catalog {
     return this.searcher.run(query);
   }
 
-  /** Syncs a profile's channels from the service (see `startSync`). */
-  sync(options: SyncOptions): Promise<SyncResult> {
-    return startSync(this.channels, options, { log: this.log, now: this.now });
+  /**
+   * Syncs a profile's channels from the service (see `startSync`), then merges the search index in the
+   * background (whatever the sync wrote, cancelled or not).
+   */
+  async sync(options: SyncOptions): Promise<SyncResult> {
+    try {
+      return await startSync(this.channels, options, { log: this.log, now: this.now });
+    } finally {
+      if (this.sql.db.open) void this.searchIndex.schedule();
+    }
   }
 
   /** Groups and layouts as the versioned exchange document. */
@@ -95,6 +106,7 @@ export class Catalog {
   close(): void {
     const { db } = this.sql;
     if (!db.open) return;
+    this.searchIndex.stop();
     try {
       setSessionState(db, 'closed');
       db.pragma('optimize'); // bounded by the analysis_limit set at open

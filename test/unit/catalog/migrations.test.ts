@@ -259,3 +259,48 @@ describe('006 tags freshness', () => {
     ).toHaveLength(1);
   });
 });
+
+describe('007 name order', () => {
+  const arnOf = (name: string) => `arn:aws:kinesisvideo:us-west-2:111122223333:channel/${name}/1700000000000`;
+
+  it('renumbers the channels of version 6 in (profile, name) order and re-indexes them under the new ids', () => {
+    const db = at(6);
+    for (const name of ['zulu', 'Alpha', 'mike', 'bravo'])
+      insertChannel(db, name, arnOf(name), `{"n":"${name}"}`);
+    expect(db.prepare('SELECT name FROM channels ORDER BY id').pluck().all()).toEqual([
+      'zulu',
+      'Alpha',
+      'mike',
+      'bravo',
+    ]);
+    migrate(db, MIGRATIONS.slice(0, 7), memoryLog(), ':memory:');
+    expect(db.prepare('SELECT name FROM channels ORDER BY id').pluck().all()).toEqual([
+      'Alpha',
+      'bravo',
+      'mike',
+      'zulu',
+    ]);
+    const ids = db.prepare('SELECT id FROM channels ORDER BY id').pluck().all();
+    expect(ids).toEqual([1, 2, 3, 4].map((i) => i * 2 ** 20));
+    const match = (q: string) =>
+      db
+        .prepare(
+          'SELECT c.name FROM channels_fts f JOIN channels c ON c.id = f.rowid WHERE channels_fts MATCH ?',
+        )
+        .pluck()
+        .all(q);
+    expect(match('"mike"')).toEqual(['mike']);
+    expect(match('"n"* ')).toHaveLength(4);
+    db.prepare("INSERT INTO channels_fts (channels_fts, rank) VALUES ('integrity-check', 1)").run();
+  });
+
+  it('the index follows a row whose id changes', () => {
+    const db = at(7);
+    insertChannel(db, 'front-door', arnOf('front-door'));
+    db.prepare('UPDATE channels SET id = 42').run();
+    expect(
+      db.prepare("SELECT rowid FROM channels_fts WHERE channels_fts MATCH 'front'").pluck().all(),
+    ).toEqual([42]);
+    db.prepare("INSERT INTO channels_fts (channels_fts, rank) VALUES ('integrity-check', 1)").run();
+  });
+});

@@ -2,16 +2,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { channelSummary } from '../../../src-shared/ipc/schemas';
 import { ftsMatch, openCatalog, type Catalog, type SyncedChannel } from '../../../src-main/core/catalog';
 import {
-  BROAD_SQL,
   BROWSE_COUNT_SQL,
   BROWSE_SQL,
+  BY_NAME_SQL,
   COUNT_SQL,
   GROUP_SQL,
   GROUP_TEXT_SQL,
   PREFIX_COUNT_SQL,
   PREFIX_SQL,
-  SEARCH_SQL,
-  SORTED_SQL,
+  RANKED_SQL,
   SearchRepo,
   type SearchLimits,
 } from '../../../src-main/core/catalog/repos/search';
@@ -88,10 +87,18 @@ describe('search', () => {
     expect(found({ profileId: 'p1', query: 'LOBBY' })).toEqual(['Lobby']);
   });
 
-  it('ranks a name hit above a tag hit, then orders by name', () => {
-    // "front" is in two names and in Lobby's tag only.
-    const got = names({ profileId: 'p1', query: 'front' });
-    expect(got.at(-1)).toBe('Lobby');
+  it('lists channels whose name holds every word first, then those found through tags, each by name', () => {
+    // "front" is in three names and in Lobby's tag only.
+    expect(names({ profileId: 'p1', query: 'front' })).toEqual([
+      'front-door',
+      'front-office',
+      'front_gate.cam2',
+      'Lobby',
+    ]);
+    // "hq" is front-door's and back-door's site tag: both need their tags, so they are by name.
+    expect(names({ profileId: 'p1', query: 'door hq' })).toEqual(['back-door', 'front-door']);
+    c.channels.applyRegion('p1', 'ap-south-1', [seen('hq-door', {}, 'ap-south-1')], 1000);
+    expect(names({ profileId: 'p1', query: 'door hq' })).toEqual(['hq-door', 'back-door', 'front-door']);
   });
 
   it('never errors on FTS syntax in the query', () => {
@@ -263,6 +270,7 @@ describe('search', () => {
 describe('query plans', () => {
   const params = {
     match: '"fro"*',
+    nameMatch: '{name} : ("fro"*)',
     profileId: 'p1',
     region: null,
     status: null,
@@ -286,25 +294,20 @@ describe('query plans', () => {
     c.db.exec('ANALYZE');
   });
 
-  it('search is driven by the FTS index and reads channels by rowid', () => {
-    const p = plan(SEARCH_SQL);
-    expect(p).toContainEqual(expect.stringMatching(/^SCAN channels_fts VIRTUAL TABLE INDEX \d+:M/));
+  it('a small match set is driven by the FTS index and reads channels by rowid', () => {
+    const p = plan(RANKED_SQL);
+    expect(p).toContainEqual(expect.stringMatching(/^SCAN f VIRTUAL TABLE INDEX \d+:M/));
     expect(p).toContainEqual('SEARCH c USING INTEGER PRIMARY KEY (rowid=?)');
     expect(p).toContainEqual('SEARCH gm USING PRIMARY KEY (group_id=? AND channel_arn=?)');
     expect(p.filter((d) => /^SCAN c\b/.test(d))).toEqual([]);
   });
 
-  it('a broad query walks (profile_id, name) over the FTS match set, or sorts a mid-sized one', () => {
-    const p = plan(BROAD_SQL);
-    expect(p).toContainEqual('SEARCH c USING COVERING INDEX channels_by_name (profile_id=?)');
-    expect(p).toContainEqual(expect.stringMatching(/^LIST SUBQUERY \d+$/));
-    expect(p).toContainEqual(expect.stringMatching(/^SCAN channels_fts VIRTUAL TABLE INDEX \d+:M/));
-    expect(p).toContainEqual('SEARCH c USING INTEGER PRIMARY KEY (rowid=?)');
-    expect(p.filter((d) => /^SCAN c\b/.test(d))).toEqual([]);
-    const sorted = plan(SORTED_SQL);
-    expect(sorted).toContainEqual(expect.stringMatching(/^SCAN channels_fts VIRTUAL TABLE INDEX \d+:M/));
-    expect(sorted).toContainEqual('SEARCH c USING INTEGER PRIMARY KEY (rowid=?)');
-    expect(sorted.filter((d) => /^SCAN c\b/.test(d))).toEqual([]);
+  it('a broad query reads the FTS index in rowid (= name) order: no sort, no scan of channels', () => {
+    const p = plan(BY_NAME_SQL);
+    expect(p).toEqual([
+      expect.stringMatching(/^SCAN f VIRTUAL TABLE INDEX \d+:M/),
+      'SEARCH c USING INTEGER PRIMARY KEY (rowid=?)',
+    ]);
   });
 
   it('the count of a text query is driven by FTS and reads channels by rowid', () => {

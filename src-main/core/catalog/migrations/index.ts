@@ -5,6 +5,7 @@ import { migration003 } from './003-wall';
 import { migration004 } from './004-audit-cache';
 import { migration005 } from './005-search-prefixes';
 import { migration006 } from './006-tags-freshness';
+import { migration007 } from './007-name-order';
 
 /** Every migration, in order. Append only: a released migration is never edited (add a new one instead). */
 export const MIGRATIONS: readonly Migration[] = [
@@ -14,6 +15,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration004,
   migration005,
   migration006,
+  migration007,
 ];
 
 /** The schema version this build writes. */

@@ -1,6 +1,7 @@
 import type { RemoteChannel, StorageConfig } from '../../types';
 import type { ChannelSummary } from '../model';
 import type { Sql } from '../sql';
+import { NameKeys } from './nameKeys';
 
 /** A channel row as stored. */
 export interface ChannelRow {
@@ -92,7 +93,8 @@ function tagsJson(tags: Record<string, string>): string {
 export class ChannelsRepo {
   private readonly byArn;
   private readonly inRegion;
-  private readonly arnsInRegion;
+  private readonly namesInRegion;
+  private readonly keys;
   private readonly upsert;
   private readonly flagMissing;
   private readonly upsertStream;
@@ -111,12 +113,14 @@ export class ChannelsRepo {
       'channels.listRegion',
       'SELECT * FROM channels WHERE profile_id = :profileId AND region = :region ORDER BY name',
     );
-    this.arnsInRegion = sql.prepare<{ profileId: string; region: string }, string>(
-      'channels.arnsInRegion',
-      'SELECT arn FROM channels WHERE profile_id = :profileId AND region = :region',
-      { pluck: true },
+    this.namesInRegion = sql.prepare<{ profileId: string; region: string }, { arn: string; name: string }>(
+      'channels.namesInRegion',
+      'SELECT arn, name FROM channels WHERE profile_id = :profileId AND region = :region',
     );
+    this.keys = new NameKeys(sql);
     this.upsert = sql.prepare<{
+      /** A placed id (new or renamed channel, see NameKeys), or null: the row keeps its id. */
+      id: number | null;
       profileId: string;
       arn: string;
       region: string;
@@ -134,13 +138,13 @@ export class ChannelsRepo {
       'channels.upsert',
       // Tags (when given) are stored with the Version and time they were read; without them the channel keeps
       // its tags and their freshness, and the tags phase (sync.ts) decides whether to read them.
-      `INSERT INTO channels (profile_id, arn, region, name, type, status, version, created_at,
+      `INSERT INTO channels (id, profile_id, arn, region, name, type, status, version, created_at,
          message_ttl_seconds, tags, storage_status, stream_arn, last_synced_at, missing, tags_version, tags_read_at)
-       VALUES (:profileId, :arn, :region, :name, :type, :status, :version, :createdAt,
+       VALUES (:id, :profileId, :arn, :region, :name, :type, :status, :version, :createdAt,
          :ttl, coalesce(:tags, '{}'), :storageStatus, :streamArn, :at, 0,
          CASE WHEN :tags IS NULL THEN NULL ELSE :version END, CASE WHEN :tags IS NULL THEN NULL ELSE :at END)
        ON CONFLICT (profile_id, arn) DO UPDATE SET
-         region = excluded.region, name = excluded.name, type = excluded.type, status = excluded.status,
+         id = coalesce(:id, channels.id), region = excluded.region, name = excluded.name, type = excluded.type, status = excluded.status,
          version = excluded.version, created_at = excluded.created_at,
          message_ttl_seconds = excluded.message_ttl_seconds,
          tags = coalesce(:tags, channels.tags),
@@ -248,22 +252,19 @@ export class ChannelsRepo {
   /**
    * Applies one region's sync in ONE transaction: upserts every channel seen, flags the unseen ones missing
    * (not deleted: layouts and groups keep pointing at them), and records the streams storage maps to.
-   * Either all of it lands or none of it does.
+   * Either all of it lands or none of it does. New (and renamed) channels get an id in name order first.
    */
   applyRegion(profileId: string, region: string, seen: readonly SyncedChannel[], at: number): ApplyCounts {
     return this.sql.tx(
       'sync.apply',
       () => {
-        const before = new Set(this.arnsInRegion.all({ profileId, region }));
-        const listed = new Set<string>();
-        let added = 0;
-        let storageUnknown = 0;
-        for (const { channel: c, storage, tags } of seen) {
-          if (listed.has(c.arn)) continue;
-          listed.add(c.arn);
-          if (!before.has(c.arn)) added++;
-          if (!storage) storageUnknown++;
+        const before = new Map(this.namesInRegion.all({ profileId, region }).map((r) => [r.arn, r.name]));
+        const listed = new Map<string, SyncedChannel>();
+        for (const s of seen) if (!listed.has(s.channel.arn)) listed.set(s.channel.arn, s);
+        const write = (s: SyncedChannel, id: number | null) => {
+          const { channel: c, storage, tags } = s;
           this.upsert.run({
+            id,
             profileId,
             arn: c.arn,
             region,
@@ -282,9 +283,26 @@ export class ChannelsRepo {
             const arn = storage.streamArn;
             this.upsertStream.run({ profileId, arn, region, name: streamNameOf(arn), at });
           }
+        };
+        const toPlace = [...listed.values()].filter((s) => before.get(s.channel.arn) !== s.channel.name);
+        const placed = new Set<string>();
+        this.keys.place(
+          profileId,
+          toPlace.map((s) => s.channel),
+          (arn, id) => {
+            placed.add(arn);
+            write(listed.get(arn)!, id);
+          },
+        );
+        let added = 0;
+        let storageUnknown = 0;
+        for (const s of listed.values()) {
+          if (!placed.has(s.channel.arn)) write(s, null);
+          if (!before.has(s.channel.arn)) added++;
+          if (!s.storage) storageUnknown++;
         }
         let markedMissing = 0;
-        for (const arn of before) {
+        for (const arn of before.keys()) {
           if (!listed.has(arn)) markedMissing += this.flagMissing.run({ profileId, arn }).changes;
         }
         return { seen: listed.size, added, updated: listed.size - added, markedMissing, storageUnknown };

@@ -26,12 +26,12 @@ export interface SearchResult {
 
 /**
  * How a text query is answered, by its number of FTS matches (all profiles, before filters):
- * - at most `rankMax`: ranked by bm25, which costs ~1 µs per match (bm25, the join, the sort);
- * - at most `totalCap`: by name, every match joined and sorted (~0.3 µs each), exact total (~0.2 µs each);
- * - more: by name, walking the name index over the match set (~0.1 µs per match, plus the walk), and only
- *   the first `totalCap` + 1 matches are counted: the total is a lower bound (`totalIsLowerBound`).
- * Measured at 100,000 channels (`npm run bench -- core`): ranking 40,000 matches took ~35 ms, and exact
- * totals of ~10,000 matches ~2 ms more than the 5,000 cap.
+ * - at most `rankMax`: channels whose name holds every typed word first, then those matched through their
+ *   tags, each part by name (every match is joined and sorted: ~0.3 µs each);
+ * - more: by name, read straight off the FTS index (channel ids are in name order, see nameKeys.ts), so a
+ *   page costs its own rows — plus those the filters drop — not the match count;
+ * - the total is exact up to `totalCap` matches (counting is ~0.2 µs per match); beyond, only the first
+ *   `totalCap` + 1 matches are counted and the total is a lower bound (`totalIsLowerBound`).
  */
 export interface SearchLimits {
   rankMax: number;
@@ -64,6 +64,11 @@ function matchOf(tokens: readonly string[]): string {
   return tokens.map((t) => `"${t.replaceAll('"', '""')}"*`).join(' ');
 }
 
+/** The same terms, all in the channel's name. */
+function nameMatchOf(match: string): string {
+  return `{name} : (${match})`;
+}
+
 // The optional filters are written as `(:x IS NULL OR col = :x)` so each statement is static SQL with bound
 // parameters only; the driving index (FTS, (profile_id, name), or the group's members) is what varies, and
 // that is chosen by picking one of the statements below.
@@ -87,46 +92,27 @@ export const COUNT_SQL = `
   LEFT JOIN channels c ON c.id = hit.id AND ${FILTERS} AND ${IN_GROUP}`;
 
 /**
- * Full-text search, ranked by bm25 (a name hit weighs 10× a tag hit), then by name: for queries with at most
- * `rankMax` matches. The ranking runs over narrow (id, name, score) tuples and only the page's rows are read
- * whole. bm25 sits in the innermost select because FTS5 only answers it next to its MATCH.
+ * A small match set, relevance first: channels whose NAME matches every term (:nameMatch, the same terms
+ * limited to the name column) before channels that needed their tags, each part by name (id order). FTS5's
+ * bm25 was used here before: it reads every term's whole doclist for its IDF, ~2 ms at 100,000 channels even
+ * when one channel matches, and told operators nothing a "name first" rule does not.
  */
-export const SEARCH_SQL = `
-  SELECT c.* FROM (
-    SELECT c.id, c.name, hit.score
-    FROM (SELECT rowid AS id, bm25(channels_fts, 10.0, 1.0) AS score
-          FROM channels_fts WHERE channels_fts MATCH :match) AS hit
-    JOIN channels c ON c.id = hit.id
-    WHERE ${FILTERS} AND ${IN_GROUP}
-    ORDER BY hit.score, c.name
-    LIMIT :limit OFFSET :offset) AS page
-  JOIN channels c ON c.id = page.id
-  ORDER BY page.score, page.name`;
-
-/** A countable match set's page by name: every match is joined and sorted, only the page read whole. */
-export const SORTED_SQL = `
-  SELECT c.* FROM (
-    SELECT c.id, c.name FROM channels_fts JOIN channels c ON c.id = channels_fts.rowid
-    WHERE channels_fts MATCH :match AND ${FILTERS}
-    ORDER BY c.name
-    LIMIT :limit OFFSET :offset) AS page
-  JOIN channels c ON c.id = page.id
-  ORDER BY page.name`;
+export const RANKED_SQL = `
+  SELECT c.* FROM channels_fts f JOIN channels c ON c.id = f.rowid
+  WHERE channels_fts MATCH :match AND ${FILTERS} AND ${IN_GROUP}
+  ORDER BY c.id NOT IN (SELECT rowid FROM channels_fts WHERE channels_fts MATCH :nameMatch), f.rowid
+  LIMIT :limit OFFSET :offset`;
 
 /**
- * A broad query's page, by name: walks (profile_id, name) — covering, so only index entries are read — and
- * keeps the ids in the FTS match set (built once per call, ~0.07 µs per match), stopping at the page's end.
- * Only the page's rows are read whole. INDEXED BY pins the walk: driven by FTS it would sort every match.
+ * A text query's page by name: the matches are read from the FTS index in rowid order, which is name order
+ * (ids are allocated so, see nameKeys.ts): no sort, and the walk stops at the page's end. The planner must
+ * consume ORDER BY f.rowid in the FTS scan (asserted in the query-plan tests).
  */
-export const BROAD_SQL = `
-  SELECT c.* FROM (
-    SELECT c.id FROM channels c INDEXED BY channels_by_name
-    WHERE ${FILTERS}
-      AND c.id IN (SELECT rowid FROM channels_fts WHERE channels_fts MATCH :match)
-    ORDER BY c.name
-    LIMIT :limit OFFSET :offset) AS page
-  JOIN channels c ON c.id = page.id
-  ORDER BY c.name`;
+export const BY_NAME_SQL = `
+  SELECT c.* FROM channels_fts f JOIN channels c ON c.id = f.rowid
+  WHERE channels_fts MATCH :match AND ${FILTERS}
+  ORDER BY f.rowid
+  LIMIT :limit OFFSET :offset`;
 
 /** Browse a profile by name: walks (profile_id, name), so a page costs its size, not the catalog's. */
 export const BROWSE_SQL = `
@@ -186,15 +172,14 @@ type Counted = ChannelRow & { total: number };
  * - none: browse by name (or the group's members);
  * - one letter or digit: names starting with it (the first keystroke would otherwise match nearly every
  *   channel through some name or tag word, ranked by nothing useful);
- * - at most `rankMax` FTS matches: ranked by relevance, exact total;
- * - more (broad): by name; the total is exact up to `totalCap` FTS matches and a lower bound beyond
+ * - at most `rankMax` FTS matches: name matches first, then tag matches, exact total;
+ * - more (broad): by name, off the index; the total is exact up to `totalCap` FTS matches and a lower bound beyond
  *   (`totalIsLowerBound`); within a group it is exact, the group being small.
  */
 export class SearchRepo {
   private readonly count;
-  private readonly search;
-  private readonly sorted;
-  private readonly broad;
+  private readonly ranked;
+  private readonly byName;
   private readonly browse;
   private readonly browseCount;
   private readonly prefix;
@@ -210,9 +195,11 @@ export class SearchRepo {
       Filters & { groupId: string | null; match: string; scan: number },
       { hits: number; n: number }
     >('search.count', COUNT_SQL);
-    this.search = sql.prepare<Bound & { match: string }, ChannelRow>('search.fts', SEARCH_SQL);
-    this.sorted = sql.prepare<Filters & Page & { match: string }, ChannelRow>('search.sorted', SORTED_SQL);
-    this.broad = sql.prepare<Filters & Page & { match: string }, ChannelRow>('search.broad', BROAD_SQL);
+    this.ranked = sql.prepare<Bound & { match: string; nameMatch: string }, ChannelRow>(
+      'search.ranked',
+      RANKED_SQL,
+    );
+    this.byName = sql.prepare<Filters & Page & { match: string }, ChannelRow>('search.byName', BY_NAME_SQL);
     this.browse = sql.prepare<Filters & Page, ChannelRow>('search.browse', BROWSE_SQL);
     this.browseCount = sql.prepare<Filters, { n: number }>('search.browseCount', BROWSE_COUNT_SQL);
     this.prefix = sql.prepare<Filters & Page & Range, ChannelRow>('search.prefix', PREFIX_SQL);
@@ -253,9 +240,12 @@ export class SearchRepo {
     const match = matchOf(tokens);
     const { rankMax, totalCap } = this.limits;
     const { hits, n } = this.count.get({ ...filters, groupId, match, scan: totalCap + 1 })!;
-    if (hits <= rankMax) return { channels: this.search.all({ ...bound, match }).map(toSummary), total: n };
+    if (hits <= rankMax) {
+      const rows = this.ranked.all({ ...bound, match, nameMatch: nameMatchOf(match) });
+      return { channels: rows.map(toSummary), total: n };
+    }
     if (groupId !== null) return counted(bound, (b) => this.groupText.all({ ...b, match }));
-    const rows = (hits <= totalCap ? this.sorted : this.broad).all({ ...bound, match });
+    const rows = this.byName.all({ ...filters, ...page, match });
     const channels = rows.map(toSummary);
     if (hits <= totalCap) return { channels, total: n };
     // Counted among the first totalCap + 1 matches only; what the page shows is at least as many.
