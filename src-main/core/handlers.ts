@@ -140,6 +140,28 @@ export function buildHandlers(d: HandlerDeps): Handlers {
       edited();
       return result;
     },
+    'storage:listStreams': async (req) => {
+      const listed = await aws(() => kvs.listStreams(req));
+      // Which channel of this profile records into each stream (the catalog's last word on it): enabling
+      // another channel onto such a stream would be refused as ResourceInUse.
+      const users = catalog.channels.streamUsers(active().id);
+      return {
+        truncated: listed.truncated,
+        streams: listed.streams.map((s) => ({ ...s, usedBy: users.get(s.arn) ?? null })),
+      };
+    },
+    'storage:createStream': async (req) => {
+      // A locked station watches; it does not create AWS resources.
+      if (d.kiosk) throw new IpcFailure('AccessDenied', 'Creating streams is turned off in kiosk mode.');
+      const stream = await aws(() => kvs.createStream(req));
+      catalog.audit.append({
+        kind: 'storage',
+        channelArn: req.channelArn,
+        profileId: active().id,
+        detail: { action: 'createStream', streamArn: stream.arn, retentionHours: stream.retentionHours },
+      });
+      return { ...stream, usedBy: null };
+    },
     'storage:joinAsViewer': (req) => aws(() => kvs.joinStorageAsViewer(req)),
     'storage:joinAsMaster': async (req) => {
       if (d.kiosk)

@@ -18,6 +18,8 @@ import {
   settings,
   storageStatus,
   streamArn,
+  streamInfo,
+  streamName,
   tileId,
 } from './schemas';
 
@@ -207,6 +209,25 @@ export const contract = {
       })
       .strict(),
     res: z.object({ status: storageStatus, streamArn: z.string().nullable() }).strict(),
+  },
+  /**
+   * The streams this channel's media storage can record into: ACTIVE streams of the channel's account and
+   * region that keep data (DataRetentionInHours > 0), by name (ListStreams, at most 1,000: `truncated` when
+   * there are more — a stream ARN can still be typed).
+   */
+  'storage:listStreams': {
+    req: z.object({ channelArn }).strict(),
+    res: z.object({ streams: z.array(streamInfo).max(1_000), truncated: z.boolean() }).strict(),
+  },
+  /**
+   * Creates a stream to record the channel into (CreateStream in the channel's region, retention 1 h – 10
+   * years; a name already taken is a Conflict). Audited; refused in kiosk mode.
+   */
+  'storage:createStream': {
+    req: z
+      .object({ channelArn, name: streamName, retentionHours: z.number().int().min(1).max(87_600) })
+      .strict(),
+    res: streamInfo,
   },
   'storage:joinAsViewer': { req: z.object({ channelArn, tileId }).strict(), res: empty },
   'storage:joinAsMaster': { req: z.object({ channelArn }).strict(), res: empty },

@@ -29,6 +29,8 @@ export const INVOKE_CHANNELS = [
   'kvs:connectFailed',
   'storage:describe',
   'storage:update',
+  'storage:listStreams',
+  'storage:createStream',
   'storage:joinAsViewer',
   'storage:joinAsMaster',
   'audit:talk',

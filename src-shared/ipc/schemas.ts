@@ -17,6 +17,24 @@ export const streamArn = z
     'not a Kinesis Video stream ARN',
   );
 
+/** A Kinesis video stream name (CreateStream's StreamName pattern). */
+export const streamName = z
+  .string()
+  .regex(/^[a-zA-Z0-9_.-]{1,256}$/, 'a stream name is 1–256 of letters, digits, _ . and -');
+
+/** A stream media storage can record into. */
+export const streamInfo = z
+  .object({
+    arn: z.string(),
+    name: z.string(),
+    /** DataRetentionInHours (always > 0 here: a stream that keeps nothing cannot take a storage session). */
+    retentionHours: z.number().int(),
+    createdAt: z.number().nullable(),
+    /** The channel of this profile (by the catalog) that already records into it, or null. */
+    usedBy: z.string().nullable(),
+  })
+  .strict();
+
 /** A tile's id in the renderer (stable for the tile's life; the ClientId is derived from it in main). */
 export const tileId = z
   .string()

@@ -225,6 +225,61 @@ describe('storage and audit', () => {
   });
 });
 
+describe('streams for media storage', () => {
+  it('lists the streams that can record a channel, with the channel already using each', async () => {
+    await kv.send(new CreateStreamCommand({ StreamName: 'list-b', DataRetentionInHours: 24 }));
+    await kv.send(new CreateStreamCommand({ StreamName: 'list-a', DataRetentionInHours: 48 }));
+    // Keeps nothing: UpdateMediaStorageConfiguration would refuse it (NoDataRetention), so it is not offered.
+    await kv.send(new CreateStreamCommand({ StreamName: 'list-none', DataRetentionInHours: 0 }));
+    const { streams, truncated } = await t.ok('storage:listStreams', { channelArn: arns[1]! });
+    expect(truncated).toBe(false);
+    const names = streams.map((s) => s.name);
+    expect(names).toEqual([...names].sort());
+    expect(names).toEqual(expect.arrayContaining(['list-a', 'list-b']));
+    expect(names).not.toContain('list-none');
+    const listA = streams.find((s) => s.name === 'list-a');
+    expect(listA).toMatchObject({ retentionHours: 48, usedBy: null });
+    expect(listA?.arn).toMatch(/:stream\/list-a\/\d+$/);
+    // archive-0 records channel 0 (the storage test above enabled it), as the catalog knows.
+    expect(streams.find((s) => s.name === 'archive-0')?.usedBy).toBe('site-north-cam-0000');
+  });
+
+  it('creates a stream for a channel, audits it, and says when the name is taken', async () => {
+    const created = await t.ok('storage:createStream', {
+      channelArn: arns[2]!,
+      name: 'cam-2-rec',
+      retentionHours: 168,
+    });
+    expect(created).toMatchObject({ name: 'cam-2-rec', retentionHours: 168, usedBy: null });
+    const { streams } = await t.ok('storage:listStreams', { channelArn: arns[2]! });
+    expect(streams.find((s) => s.name === 'cam-2-rec')?.arn).toBe(created.arn);
+    const updated = await t.ok('storage:update', {
+      channelArn: arns[2]!,
+      enabled: true,
+      streamArn: created.arn,
+      confirmed: true,
+    });
+    expect(updated.status).toBe('ENABLED');
+    const again = await t.call('storage:createStream', {
+      channelArn: arns[2]!,
+      name: 'cam-2-rec',
+      retentionHours: 24,
+    });
+    expect(again).toMatchObject({ ok: false, error: { code: 'Conflict' } });
+    expect(again.ok ? '' : again.error.message).toContain('already exists');
+    const bad = await t.call('storage:createStream', {
+      channelArn: arns[2]!,
+      name: 'no spaces',
+      retentionHours: 0,
+    });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'InvalidArgument' } });
+    const { entries } = await t.ok('audit:list', {});
+    const createdEntry = entries.find((e) => e.kind === 'storage' && e.detail.action === 'createStream');
+    expect(createdEntry?.detail).toMatchObject({ streamArn: created.arn, retentionHours: 168 });
+    await t.ok('storage:update', { channelArn: arns[2]!, enabled: false, confirmed: true });
+  });
+});
+
 describe('expired credentials', () => {
   it('reaches the renderer as a credentials:expired event with what to do', async () => {
     const rotated = await admin<{ accessKeyId: string; secretAccessKey: string; sessionToken: string }>(

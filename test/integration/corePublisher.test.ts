@@ -90,8 +90,12 @@ describe('publishing from this station', () => {
     expect(unprepared).toMatchObject({ ok: false, error: { code: 'InvalidArgument' } });
   });
 
-  it('is turned off on a kiosk station', async () => {
+  it('is turned off on a kiosk station (and so is creating streams; listing them is not)', async () => {
+    await expect(kiosk.ok('storage:listStreams', { channelArn: plain })).resolves.toMatchObject({
+      truncated: false,
+    });
     for (const reply of [
+      await kiosk.call('storage:createStream', { channelArn: plain, name: 'kiosk-rec', retentionHours: 24 }),
       await kiosk.call('kvs:preparePublisher', { channelArn: stored }),
       await kiosk.call('storage:joinAsMaster', { channelArn: stored }),
       await kiosk.call('kvs:signMasterUrl', {

@@ -295,6 +295,18 @@ describe('a full session', () => {
     });
     expect(updated.status).toBe('ENABLED');
     expect((await t.ok('storage:describe', { channelArn: arns[3]! })).streamName).toBe('sec-archive');
+    const created = await t.ok('storage:createStream', {
+      channelArn: arns[2]!,
+      name: 'sec-new',
+      retentionHours: 2,
+    });
+    const { streams } = await t.ok('storage:listStreams', { channelArn: arns[2]! });
+    expect(streams.map((s) => [s.name, s.usedBy])).toEqual(
+      expect.arrayContaining([
+        ['sec-archive', expect.any(String)],
+        [created.name, null],
+      ]),
+    );
     await t.ok('kvs:prepareViewer', { channelArn: arns[3]!, tileId: 'tile-s' });
     expect(await t.ok('storage:joinAsViewer', { channelArn: arns[3]!, tileId: 'tile-s' })).toEqual({});
     expect(await t.ok('storage:joinAsMaster', { channelArn: arns[3]! })).toEqual({});

@@ -21,6 +21,7 @@ import {
 import type { CallDeps } from './retry';
 import { channelRegion, scopeOf, type ProfileScope } from './scope';
 import { StorageCalls, storageNotEnabled } from './storage';
+import { StreamCalls, type Stream } from './streams';
 
 /**
  * The kvs module's face to the IPC handlers (design.md "Main flows" 1 and 3): everything a tile needs
@@ -94,6 +95,7 @@ export class KvsService {
   private readonly endpoints: EndpointResolver;
   private readonly ice: IceServerCache;
   private readonly storage: StorageCalls;
+  private readonly streams: StreamCalls;
   private readonly source: KvsChannelSource;
   private current: ProfileScope | undefined;
 
@@ -118,6 +120,11 @@ export class KvsService {
       controlTimeoutMs: options.controlTimeoutMs,
       joinTimeoutMs: options.joinTimeoutMs,
       statusTtlMs: options.storageStatusTtlMs,
+    });
+    this.streams = new StreamCalls({
+      clients: this.clients,
+      call: this.call,
+      controlTimeoutMs: options.controlTimeoutMs,
     });
     this.source = new KvsChannelSource({
       scope: () => this.scope(),
@@ -323,6 +330,30 @@ export class KvsService {
       streamArn: config.streamArn,
     });
     return { status: config.status, streamArn: config.streamArn };
+  }
+
+  /** `storage:listStreams`: the streams the channel's storage can record into (its account and region). */
+  async listStreams(
+    req: ParsedReq<'storage:listStreams'>,
+    signal?: AbortSignal,
+  ): Promise<{ streams: Stream[]; truncated: boolean }> {
+    const region = channelRegion(req.channelArn);
+    const scope = this.scope();
+    return this.forChannel(scope, req.channelArn, () => this.streams.list(scope, region, signal));
+  }
+
+  /** `storage:createStream`: CreateStream in the channel's region. */
+  async createStream(req: ParsedReq<'storage:createStream'>, signal?: AbortSignal): Promise<Stream> {
+    const region = channelRegion(req.channelArn);
+    const scope = this.scope();
+    const stream = await this.forChannel(scope, req.channelArn, () =>
+      this.streams.create(scope, region, { name: req.name, retentionHours: req.retentionHours }, signal),
+    );
+    this.deps.log.info('kvs: stream created', {
+      streamArn: stream.arn,
+      retentionHours: stream.retentionHours,
+    });
+    return stream;
   }
 
   /** `storage:joinAsViewer`: JoinStorageSessionAsViewer with the tile's ClientId (§6.3). */

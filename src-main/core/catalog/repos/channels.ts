@@ -101,6 +101,7 @@ export class ChannelsRepo {
   private readonly seenLive;
   private readonly storage;
   private readonly countAll;
+  private readonly recording;
   private readonly staleTags;
   private readonly putTags;
 
@@ -183,6 +184,11 @@ export class ChannelsRepo {
       'channels.count',
       'SELECT count(*) AS n FROM channels WHERE profile_id = :profileId',
     );
+    this.recording = sql.prepare<{ profileId: string }, { name: string; stream_arn: string }>(
+      'channels.recording',
+      `SELECT name, stream_arn FROM channels
+       WHERE profile_id = :profileId AND storage_status = 'ENABLED' AND stream_arn IS NOT NULL AND missing = 0`,
+    );
     this.staleTags = sql.prepare<{ profileId: string; region: string; readBefore: number }, TagsToRead>(
       'channels.staleTags',
       `SELECT arn, version FROM channels
@@ -212,6 +218,11 @@ export class ChannelsRepo {
   /** How many channels a profile has (missing ones included). */
   count(profileId: string): number {
     return this.countAll.get({ profileId })?.n ?? 0;
+  }
+
+  /** Stream ARN → the name of the channel recording into it, for a profile's storage-enabled channels. */
+  streamUsers(profileId: string): Map<string, string> {
+    return new Map(this.recording.all({ profileId }).map((r) => [r.stream_arn, r.name]));
   }
 
   /** Records that a tile showed live video from the channel (for "last seen live"). Returns false if unknown. */
