@@ -14,6 +14,7 @@ export const DEFAULT_SETTINGS: Settings = {
   micDeviceId: null,
   talkLatch: false,
   duckOthersDb: -18,
+  talkFullDuplex: false,
   showStats: false,
   defaultLayoutId: null,
 };

@@ -40,8 +40,10 @@ export function micErrorMessage(error: unknown): string {
  */
 export class TalkController {
   target = $state.raw<TalkTarget | null>(null);
-  /** Hear the camera while talking (echo risk on speakers); not saved. */
-  fullDuplex = $state(false);
+  /** Hear the camera while talking (echo risk on speakers): the operator's saved setting. */
+  get fullDuplex(): boolean {
+    return this.#settings.value.talkFullDuplex;
+  }
   /** The last microphone problem, shown on the banner until the next press. */
   problem = $state<string | null>(null);
 

@@ -157,6 +157,8 @@ export const settings = z
     micDeviceId: z.string().nullable(),
     talkLatch: z.boolean(),
     duckOthersDb: z.number().min(-60).max(0),
+    /** Hear the camera while talking (echo risk on speakers: for headsets). */
+    talkFullDuplex: z.boolean(),
     showStats: z.boolean(),
     defaultLayoutId: z.string().nullable(),
   })

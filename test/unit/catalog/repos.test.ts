@@ -171,8 +171,9 @@ describe('export and import', () => {
 describe('settings', () => {
   it('starts from defaults that satisfy the contract and applies partial updates', () => {
     expect(settings.parse(c.settings.get())).toEqual(DEFAULT_SETTINGS);
-    const after = c.settings.set({ talkLatch: true, duckOthersDb: -30 });
-    expect(after).toEqual({ ...DEFAULT_SETTINGS, talkLatch: true, duckOthersDb: -30 });
+    expect(DEFAULT_SETTINGS.talkFullDuplex).toBe(false);
+    const after = c.settings.set({ talkLatch: true, duckOthersDb: -30, talkFullDuplex: true });
+    expect(after).toEqual({ ...DEFAULT_SETTINGS, talkLatch: true, duckOthersDb: -30, talkFullDuplex: true });
     expect(c.settings.get()).toEqual(after);
   });
 

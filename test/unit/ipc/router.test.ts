@@ -67,6 +67,7 @@ describe('IpcRouter', () => {
           micDeviceId: null,
           talkLatch: false,
           duckOthersDb: -12,
+          talkFullDuplex: false,
           showStats: false,
           defaultLayoutId: null,
           secretAccessKey: 'x',

@@ -9,6 +9,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   micDeviceId: null,
   talkLatch: false,
   duckOthersDb: -18,
+  talkFullDuplex: false,
   showStats: false,
   defaultLayoutId: null,
 });
