@@ -123,9 +123,9 @@ export function buildHandlers(d: HandlerDeps): Handlers {
       return aws(() => kvs.signMasterUrl(req));
     },
 
-    'storage:describe': (req) => aws(() => kvs.describeStorage(req)),
+    'storage:describe': (req) => aws(() => kvs.storage.describe(req)),
     'storage:update': async (req) => {
-      const result = await aws(() => kvs.updateStorage(req));
+      const result = await aws(() => kvs.storage.update(req));
       const profileId = active().id;
       catalog.channels.setStorage(profileId, req.channelArn, {
         status: result.status === 'ENABLED' ? 'ENABLED' : 'DISABLED',
@@ -141,7 +141,7 @@ export function buildHandlers(d: HandlerDeps): Handlers {
       return result;
     },
     'storage:listStreams': async (req) => {
-      const listed = await aws(() => kvs.listStreams(req));
+      const listed = await aws(() => kvs.storage.listStreams(req));
       // Which channel of this profile records into each stream (the catalog's last word on it): enabling
       // another channel onto such a stream would be refused as ResourceInUse.
       const users = catalog.channels.streamUsers(active().id);
@@ -153,7 +153,7 @@ export function buildHandlers(d: HandlerDeps): Handlers {
     'storage:createStream': async (req) => {
       // A locked station watches; it does not create AWS resources.
       if (d.kiosk) throw new IpcFailure('AccessDenied', 'Creating streams is turned off in kiosk mode.');
-      const stream = await aws(() => kvs.createStream(req));
+      const stream = await aws(() => kvs.storage.createStream(req));
       catalog.audit.append({
         kind: 'storage',
         channelArn: req.channelArn,
@@ -162,11 +162,11 @@ export function buildHandlers(d: HandlerDeps): Handlers {
       });
       return { ...stream, usedBy: null };
     },
-    'storage:joinAsViewer': (req) => aws(() => kvs.joinStorageAsViewer(req)),
+    'storage:joinAsViewer': (req) => aws(() => kvs.storage.joinAsViewer(req)),
     'storage:joinAsMaster': async (req) => {
       if (d.kiosk)
         throw new IpcFailure('AccessDenied', 'Publishing from this station is turned off in kiosk mode.');
-      await aws(() => kvs.joinStorageAsMaster(req));
+      await aws(() => kvs.storage.joinAsMaster(req));
       catalog.audit.append({
         kind: 'publish',
         channelArn: req.channelArn,

@@ -43,7 +43,7 @@ describe('credentials through the kvs service', () => {
 
     const rotated = await admin<LocalCredentials>(kvs, 'POST', '/credentials/rotate');
     // The endpoint cache is warm, so describe storage (always asked afresh) to reach the service.
-    const err = await caught(service.describeStorage({ channelArn }));
+    const err = await caught(service.storage.describe({ channelArn }));
     expect(err).toMatchObject({ code: 'CredentialsExpired' });
     expect(err.message).toMatch(/expired/);
     // A URL signed with the old token is refused at connect time (403).
@@ -56,7 +56,7 @@ describe('credentials through the kvs service', () => {
     expect(await openSocket(stale.url)).toEqual({ ok: false, status: 403 });
 
     creds = rotated;
-    expect((await service.describeStorage({ channelArn })).status).toBe('DISABLED');
+    expect((await service.storage.describe({ channelArn })).status).toBe('DISABLED');
     const fresh = await service.signConnectUrl({
       channelArn,
       tileId: 'tile-1',

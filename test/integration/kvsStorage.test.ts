@@ -40,35 +40,35 @@ afterAll(async () => {
 
 describe('storage through the kvs service', () => {
   it('describes a never-configured channel as DISABLED and refuses to join its storage session', async () => {
-    expect(await service.describeStorage({ channelArn })).toEqual({
+    expect(await service.storage.describe({ channelArn })).toEqual({
       status: 'DISABLED',
       streamArn: null,
       streamName: null,
     });
-    expect(await caught(service.joinStorageAsViewer({ channelArn, tileId: 't1' }))).toMatchObject({
+    expect(await caught(service.storage.joinAsViewer({ channelArn, tileId: 't1' }))).toMatchObject({
       code: 'StorageNotEnabled',
     });
   });
 
   it('refuses a stream without retention (Conflict) and a missing stream (InvalidArgument)', async () => {
     const noRetention = await caught(
-      service.updateStorage({ channelArn, enabled: true, streamArn: noRetentionArn, confirmed: true }),
+      service.storage.update({ channelArn, enabled: true, streamArn: noRetentionArn, confirmed: true }),
     );
     expect(noRetention).toMatchObject({ code: 'Conflict' });
     expect(noRetention.message).toMatch(/retention/);
-    expect(await caught(service.updateStorage({ channelArn, enabled: true, confirmed: true }))).toMatchObject(
-      {
-        code: 'InvalidArgument',
-      },
-    );
+    expect(
+      await caught(service.storage.update({ channelArn, enabled: true, confirmed: true })),
+    ).toMatchObject({
+      code: 'InvalidArgument',
+    });
   });
 
   it('enables storage, describes it with the stream name, and prepareViewer then returns the WEBRTC endpoint', async () => {
-    expect(await service.updateStorage({ channelArn, enabled: true, streamArn, confirmed: true })).toEqual({
+    expect(await service.storage.update({ channelArn, enabled: true, streamArn, confirmed: true })).toEqual({
       status: 'ENABLED',
       streamArn,
     });
-    expect(await service.describeStorage({ channelArn })).toEqual({
+    expect(await service.storage.describe({ channelArn })).toEqual({
       status: 'ENABLED',
       streamArn,
       streamName: 'wf-store-archive',
@@ -80,13 +80,13 @@ describe('storage through the kvs service', () => {
 
   it('enabling onto the same stream is a no-op; switching to another stream while ENABLED is a Conflict', async () => {
     const before = await repliesOf(kvs, 'UpdateMediaStorageConfiguration');
-    expect(await service.updateStorage({ channelArn, enabled: true, streamArn, confirmed: true })).toEqual({
+    expect(await service.storage.update({ channelArn, enabled: true, streamArn, confirmed: true })).toEqual({
       status: 'ENABLED',
       streamArn,
     });
     expect(
       await caught(
-        service.updateStorage({ channelArn, enabled: true, streamArn: otherStreamArn, confirmed: true }),
+        service.storage.update({ channelArn, enabled: true, streamArn: otherStreamArn, confirmed: true }),
       ),
     ).toMatchObject({ code: 'Conflict' });
     expect(delta(await repliesOf(kvs, 'UpdateMediaStorageConfiguration'), before)).toEqual({});
@@ -94,8 +94,8 @@ describe('storage through the kvs service', () => {
 
   it('joins the storage session as a viewer with the tile ClientId; the same tile rejoining replaces itself', async () => {
     const before = await repliesOf(kvs, 'JoinStorageSessionAsViewer');
-    await service.joinStorageAsViewer({ channelArn, tileId: 't1' });
-    await service.joinStorageAsViewer({ channelArn, tileId: 't1' });
+    await service.storage.joinAsViewer({ channelArn, tileId: 't1' });
+    await service.storage.joinAsViewer({ channelArn, tileId: 't1' });
     expect(delta(await repliesOf(kvs, 'JoinStorageSessionAsViewer'), before)).toEqual({ 200: 2 });
     const sessions = await admin<Array<{ channelArn: string; status: unknown }>>(kvs, 'GET', '/storage');
     expect(JSON.stringify(sessions)).toContain('wf-testinst-t1');
@@ -103,7 +103,7 @@ describe('storage through the kvs service', () => {
 
   it('does not retry "maximum number of viewers": one call, ClientLimitExceeded', async () => {
     const before = await repliesOf(kvs, 'JoinStorageSessionAsViewer');
-    const err = await caught(service.joinStorageAsViewer({ channelArn, tileId: 't2' }));
+    const err = await caught(service.storage.joinAsViewer({ channelArn, tileId: 't2' }));
     expect(err).toMatchObject({ code: 'ClientLimitExceeded' });
     expect(err.message).toMatch(/maximum number of viewers/);
     expect(delta(await repliesOf(kvs, 'JoinStorageSessionAsViewer'), before)).toEqual({ 400: 1 });
@@ -116,7 +116,7 @@ describe('storage through the kvs service', () => {
       count: 2,
       error: 'ClientLimitExceededException',
     });
-    await service.joinStorageAsViewer({ channelArn, tileId: 't1' });
+    await service.storage.joinAsViewer({ channelArn, tileId: 't1' });
     expect(delta(await repliesOf(kvs, 'JoinStorageSessionAsViewer'), before)).toEqual({ 400: 2, 200: 1 });
   });
 
@@ -129,7 +129,7 @@ describe('storage through the kvs service', () => {
       message: 'The storage session has reached the maximum number of viewers connected to the session.',
     });
     try {
-      expect(await caught(service.joinStorageAsViewer({ channelArn, tileId: 't1' }))).toMatchObject({
+      expect(await caught(service.storage.joinAsViewer({ channelArn, tileId: 't1' }))).toMatchObject({
         code: 'ClientLimitExceeded',
       });
       expect(delta(await repliesOf(kvs, 'JoinStorageSessionAsViewer'), before)).toEqual({ 400: 1 });
@@ -140,19 +140,19 @@ describe('storage through the kvs service', () => {
 
   it('joins as master with JoinStorageSession on the MASTER role’s WEBRTC endpoint', async () => {
     const before = await repliesOf(kvs, 'JoinStorageSession');
-    await service.joinStorageAsMaster({ channelArn });
+    await service.storage.joinAsMaster({ channelArn });
     expect(delta(await repliesOf(kvs, 'JoinStorageSession'), before)).toEqual({ 200: 1 });
   });
 
   it('disables storage; prepareViewer no longer returns a WEBRTC endpoint and joins are refused', async () => {
-    expect(await service.updateStorage({ channelArn, enabled: false, confirmed: true })).toEqual({
+    expect(await service.storage.update({ channelArn, enabled: false, confirmed: true })).toEqual({
       status: 'DISABLED',
       streamArn: null,
     });
     const prep = await service.prepareViewer({ channelArn, tileId: 't1' });
     expect(prep.storage.status).toBe('DISABLED');
     expect(prep.endpoints.webrtc).toBeNull();
-    expect(await caught(service.joinStorageAsViewer({ channelArn, tileId: 't1' }))).toMatchObject({
+    expect(await caught(service.storage.joinAsViewer({ channelArn, tileId: 't1' }))).toMatchObject({
       code: 'StorageNotEnabled',
     });
   });

@@ -1,6 +1,5 @@
 import type { ParsedReq, Res } from '../../../src-shared/ipc/contract';
 import { IpcFailure } from '../../../src-shared/ipc/errors';
-import { parseArn } from '../../../src-shared/kvs/validate';
 import type { ActiveProfile, ChannelSource, ExpiringCache, Logger, StorageConfig } from '../types';
 import { KvsChannelSource } from './channelSource';
 import { ClientIds } from './clientIds';
@@ -21,7 +20,8 @@ import {
 import type { CallDeps } from './retry';
 import { channelRegion, scopeOf, type ProfileScope } from './scope';
 import { StorageCalls, storageNotEnabled } from './storage';
-import { StreamCalls, type Stream } from './streams';
+import { KvsStorageService } from './storageService';
+import { StreamCalls } from './streams';
 
 /**
  * The kvs module's face to the IPC handlers (design.md "Main flows" 1 and 3): everything a tile needs
@@ -94,8 +94,9 @@ export class KvsService {
   private readonly pacer: ConnectPacer;
   private readonly endpoints: EndpointResolver;
   private readonly ice: IceServerCache;
-  private readonly storage: StorageCalls;
-  private readonly streams: StreamCalls;
+  private readonly storageCalls: StorageCalls;
+  /** The `storage:*` handlers' side (storageService.ts). */
+  readonly storage: KvsStorageService;
   private readonly source: KvsChannelSource;
   private current: ProfileScope | undefined;
 
@@ -114,23 +115,31 @@ export class KvsService {
     };
     this.endpoints = new EndpointResolver({ ...common, ttlMs: options.endpointTtlMs });
     this.ice = new IceServerCache(common);
-    this.storage = new StorageCalls({
+    this.storageCalls = new StorageCalls({
       clients: this.clients,
       call: this.call,
       controlTimeoutMs: options.controlTimeoutMs,
       joinTimeoutMs: options.joinTimeoutMs,
       statusTtlMs: options.storageStatusTtlMs,
     });
-    this.streams = new StreamCalls({
-      clients: this.clients,
-      call: this.call,
-      controlTimeoutMs: options.controlTimeoutMs,
+    this.storage = new KvsStorageService({
+      scope: () => this.scope(),
+      forChannel: (scope, arn, work) => this.forChannel(scope, arn, work),
+      endpoints: this.endpoints,
+      calls: this.storageCalls,
+      streams: new StreamCalls({
+        clients: this.clients,
+        call: this.call,
+        controlTimeoutMs: options.controlTimeoutMs,
+      }),
+      clientIds: this.clientIds,
+      log: deps.log,
     });
     this.source = new KvsChannelSource({
       scope: () => this.scope(),
       clients: this.clients,
       call: this.call,
-      storage: this.storage,
+      storage: this.storageCalls,
       timeoutMs: options.controlTimeoutMs,
       onFailure: (failure) => this.credentialsRefused(failure),
     });
@@ -193,7 +202,7 @@ export class KvsService {
     return this.pacer.run(
       () =>
         this.forChannel(scope, arn, async () => {
-          const storage = await this.storage.describe(scope, arn, signal);
+          const storage = await this.storageCalls.describe(scope, arn, signal);
           if (storage.status !== 'ENABLED') throw storageNotEnabled();
           const { endpoints, ice } = await this.endpointsAndIce(scope, arn, 'MASTER', true, signal);
           return {
@@ -295,92 +304,6 @@ export class KvsService {
     return {};
   }
 
-  /** `storage:describe`: DescribeMediaStorageConfiguration, asked afresh. */
-  async describeStorage(
-    req: ParsedReq<'storage:describe'>,
-    signal?: AbortSignal,
-  ): Promise<Res<'storage:describe'>> {
-    channelRegion(req.channelArn);
-    const scope = this.scope();
-    const config = await this.forChannel(scope, req.channelArn, () =>
-      this.storage.describe(scope, req.channelArn, signal),
-    );
-    const streamName = config.streamArn ? (parseArn(config.streamArn)?.name ?? null) : null;
-    return { status: config.status, streamArn: config.streamArn, streamName };
-  }
-
-  /** `storage:update`: enables/disables media storage (storage.ts checks conflicts first). */
-  async updateStorage(
-    req: ParsedReq<'storage:update'>,
-    signal?: AbortSignal,
-  ): Promise<Res<'storage:update'>> {
-    channelRegion(req.channelArn);
-    if (req.confirmed !== true) {
-      throw new IpcFailure('InvalidArgument', 'Changing media storage needs the operator to confirm it.');
-    }
-    const scope = this.scope();
-    const config = await this.forChannel(scope, req.channelArn, () =>
-      this.storage.update(scope, req.channelArn, { enabled: req.enabled, streamArn: req.streamArn }, signal),
-    );
-    // The WEBRTC endpoint appears or goes, and P2P signaling stops or resumes (§6.1).
-    this.endpoints.invalidate(scope, req.channelArn);
-    this.deps.log.info('kvs: media storage changed', {
-      channelArn: req.channelArn,
-      status: config.status,
-      streamArn: config.streamArn,
-    });
-    return { status: config.status, streamArn: config.streamArn };
-  }
-
-  /** `storage:listStreams`: the streams the channel's storage can record into (its account and region). */
-  async listStreams(
-    req: ParsedReq<'storage:listStreams'>,
-    signal?: AbortSignal,
-  ): Promise<{ streams: Stream[]; truncated: boolean }> {
-    const region = channelRegion(req.channelArn);
-    const scope = this.scope();
-    return this.forChannel(scope, req.channelArn, () => this.streams.list(scope, region, signal));
-  }
-
-  /** `storage:createStream`: CreateStream in the channel's region. */
-  async createStream(req: ParsedReq<'storage:createStream'>, signal?: AbortSignal): Promise<Stream> {
-    const region = channelRegion(req.channelArn);
-    const scope = this.scope();
-    const stream = await this.forChannel(scope, req.channelArn, () =>
-      this.streams.create(scope, region, { name: req.name, retentionHours: req.retentionHours }, signal),
-    );
-    this.deps.log.info('kvs: stream created', {
-      streamArn: stream.arn,
-      retentionHours: stream.retentionHours,
-    });
-    return stream;
-  }
-
-  /** `storage:joinAsViewer`: JoinStorageSessionAsViewer with the tile's ClientId (§6.3). */
-  async joinStorageAsViewer(
-    req: ParsedReq<'storage:joinAsViewer'>,
-    signal?: AbortSignal,
-  ): Promise<Res<'storage:joinAsViewer'>> {
-    channelRegion(req.channelArn);
-    const clientId = this.clientIds.forTile(req.tileId);
-    await this.join(req.channelArn, 'VIEWER', signal, (scope, webrtc) =>
-      this.storage.joinAsViewer(scope, req.channelArn, clientId, webrtc, signal),
-    );
-    return {};
-  }
-
-  /** `storage:joinAsMaster`: JoinStorageSession when this console publishes as the channel's master (§6.2). */
-  async joinStorageAsMaster(
-    req: ParsedReq<'storage:joinAsMaster'>,
-    signal?: AbortSignal,
-  ): Promise<Res<'storage:joinAsMaster'>> {
-    channelRegion(req.channelArn);
-    await this.join(req.channelArn, 'MASTER', signal, (scope, webrtc) =>
-      this.storage.joinAsMaster(scope, req.channelArn, webrtc, signal),
-    );
-    return {};
-  }
-
   /** Destroys the SDK clients (app shutdown). */
   close(): void {
     this.clients.destroy();
@@ -396,7 +319,7 @@ export class KvsService {
     if (current && (current.profile === profile || sameProfile(current.profile, profile))) return current;
     if (current) {
       this.clients.clear();
-      this.storage.clear();
+      this.storageCalls.clear();
       this.deps.cache.invalidate(current.prefix);
       this.deps.log.info('kvs: active profile changed, caches cleared', {
         from: current.profile.id,
@@ -405,30 +328,6 @@ export class KvsService {
     }
     this.current = scopeOf(profile);
     return this.current;
-  }
-
-  private async join(
-    channelArn: string,
-    role: SignalingRole,
-    signal: AbortSignal | undefined,
-    run: (scope: ProfileScope, webrtcEndpoint: string) => Promise<void>,
-  ): Promise<void> {
-    const scope = this.scope();
-    await this.forChannel(scope, channelArn, async () => {
-      const config = await this.storage.status(scope, channelArn, signal);
-      if (config.status !== 'ENABLED') throw storageNotEnabled();
-      const { endpoints } = await this.endpoints.resolve(scope, channelArn, role, true, signal);
-      try {
-        await run(scope, endpoints.webrtc!);
-      } catch (err) {
-        // §3: InvalidArgument also means "not mapped to a stream" — storage was disabled meanwhile?
-        if (!(err instanceof IpcFailure) || err.code !== 'InvalidArgument') throw err;
-        this.storage.invalidate(scope, channelArn);
-        this.endpoints.invalidate(scope, channelArn);
-        const fresh = await this.storage.describe(scope, channelArn, signal);
-        throw fresh.status === 'ENABLED' ? err : storageNotEnabled();
-      }
-    });
   }
 
   /** Presigns with the active profile's credentials; failures become typed IPC errors. */
@@ -481,7 +380,7 @@ export class KvsService {
     signal?: AbortSignal,
   ): Promise<{ status: StorageConfig['status'] | 'UNKNOWN'; streamArn: string | null }> {
     try {
-      return await this.storage.status(scope, channelArn, signal);
+      return await this.storageCalls.status(scope, channelArn, signal);
     } catch (err) {
       if (!(err instanceof IpcFailure) || err.code !== 'AccessDenied') throw err;
       this.deps.log.warn('kvs: storage status unknown (no DescribeMediaStorageConfiguration permission)', {
@@ -519,6 +418,6 @@ export class KvsService {
   private invalidateChannel(scope: ProfileScope, channelArn: string): void {
     this.endpoints.invalidate(scope, channelArn);
     this.ice.invalidate(scope, channelArn);
-    this.storage.invalidate(scope, channelArn);
+    this.storageCalls.invalidate(scope, channelArn);
   }
 }
