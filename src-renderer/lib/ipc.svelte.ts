@@ -12,6 +12,8 @@ const NETWORK: ReadonlySet<Channel> = new Set<Channel>([
   'kvs:signConnectUrl',
   'storage:describe',
   'storage:update',
+  'storage:listStreams',
+  'storage:createStream',
   'storage:joinAsViewer',
 ]);
 
