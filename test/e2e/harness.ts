@@ -37,6 +37,8 @@ export interface E2EOptions {
   viewport?: { width: number; height: number };
   /** More Chromium switches (a later switch wins, e.g. `--use-fake-ui-for-media-stream=deny`). */
   chromiumArgs?: string[];
+  /** Main runs as a kiosk station (its policy refuses publishing and creating streams). */
+  kiosk?: boolean;
 }
 
 export interface Transcript {
@@ -154,6 +156,7 @@ export async function startE2E(opts: E2EOptions = {}): Promise<E2E> {
         bridgeRef.current?.emit(name, payload);
       },
       log: logger.log,
+      ...(opts.kiosk ? { kiosk: true } : {}),
     });
     cleanups.push(['main core', () => core.close()]);
     // As the Electron entry does before it opens the window: the Local demo becomes the active profile.

@@ -232,3 +232,22 @@ it('creates a stream from the panel, records into it, and says when a name is ta
   );
   expect(e.transcript.pageErrors).toEqual([]);
 });
+
+it('a kiosk station lists the streams but offers no way to create one', async () => {
+  await e.close();
+  e = await startE2E({ cameras: 1, kiosk: true });
+  await createStream('camera-1', 24);
+  await wallOf(e.page, '1x1', 1);
+  const { panel, select } = await openStreamPicker('camera-1');
+  await expect.poll(() => chosenOption(select), { timeout: 15_000 }).toBe('camera-1 · 24 h');
+  expect(await panel.locator('[data-testid="storage-new-stream"]').count()).toBe(0);
+  expect(await panel.textContent()).not.toContain('New stream');
+  // Main holds the policy: even a crafted call is refused.
+  const refused = await e.call('storage:createStream', {
+    channelArn: (await e.ok('catalog:search', { query: 'camera-1' })).channels[0]!.arn,
+    name: 'kiosk-rec',
+    retentionHours: 24,
+  });
+  expect(refused).toMatchObject({ ok: false, error: { code: 'AccessDenied' } });
+  expect(e.transcript.pageErrors).toEqual([]);
+});
