@@ -141,7 +141,8 @@ it('runs a full session on temporary credentials', async () => {
   await tile.click();
   await tile.locator('[data-testid="storage-toggle"]').click();
   const panel = e.page.locator('[data-testid="storage-panel"]');
-  await panel.locator('[data-testid="storage-stream"]').fill(streamArn, { timeout: 5_000 });
+  // The panel lists the region's streams (that reply is in the leak audit too); pick the one made above.
+  await panel.locator('[data-testid="storage-stream-select"]').selectOption(streamArn, { timeout: 15_000 });
   await panel.getByRole('button', { name: 'Enable storage' }).click({ timeout: 5_000 });
   await e.page
     .getByRole('dialog')
