@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { EventPayload } from '../../src-shared/ipc/contract';
 import type { identity, profile, settings } from '../../src-shared/ipc/schemas';
+import { DEFAULT_SETTINGS } from '../../src-shared/ipc/settingsDefaults';
 import type { Ipc } from '../lib/ipc.svelte';
 import type { Notices } from '../lib/notices.svelte';
 
@@ -8,16 +9,6 @@ export type Settings = z.infer<typeof settings>;
 export type Profile = z.infer<typeof profile>;
 export type Identity = z.infer<typeof identity>;
 export type CredentialsExpired = EventPayload<'credentials:expired'>;
-
-/** Used until main has answered `settings:get` (the same defaults main starts with). */
-export const DEFAULT_SETTINGS: Settings = {
-  micDeviceId: null,
-  talkLatch: false,
-  duckOthersDb: -18,
-  talkFullDuplex: false,
-  showStats: false,
-  defaultLayoutId: null,
-};
 
 /** What the operator should do about expired credentials, by the action main names. */
 export function expiredAdvice(e: CredentialsExpired): string {

@@ -14,21 +14,14 @@ import type { Channel, Req, Res } from '../../../src-shared/ipc/contract';
 import type { Ipc } from '../../../src-renderer/lib/ipc.svelte';
 import type { Notices } from '../../../src-renderer/lib/notices.svelte';
 import type * as StorageModule from '../../../src-renderer/storage/storageControl.svelte';
-import { OTHER, type StreamInfo } from '../../../src-renderer/storage/streamChoice';
+import { OTHER } from '../../../src-renderer/storage/streamChoice';
+import { streamArnOf, streamInfo } from './streamFixtures';
 
 // One channel per test: the stream a channel used last is remembered module-wide (lastStream.ts).
 let channelSeq = 0;
 let CHANNEL = '';
-const arn = (name: string): string =>
-  `arn:aws:kinesisvideo:us-west-2:123456789012:stream/${name}/1700000000001`;
-const stream = (name: string, patch: Partial<StreamInfo> = {}): StreamInfo => ({
-  arn: arn(name),
-  name,
-  retentionHours: 24,
-  createdAt: null,
-  usedBy: null,
-  ...patch,
-});
+const arn = streamArnOf;
+const stream = streamInfo;
 
 /** Compiles `.svelte.ts` modules like vite-plugin-svelte does: strip the types, then compile the runes. */
 const runes: Plugin = {

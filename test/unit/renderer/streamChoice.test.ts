@@ -12,19 +12,11 @@ import {
   streamLabel,
   streamNameProblem,
   withStream,
-  type StreamInfo,
 } from '../../../src-renderer/storage/streamChoice';
+import { streamArnOf, streamInfo } from './streamFixtures';
 
-const arn = (name: string): string =>
-  `arn:aws:kinesisvideo:us-west-2:123456789012:stream/${name}/1700000000000`;
-const stream = (name: string, patch: Partial<StreamInfo> = {}): StreamInfo => ({
-  arn: arn(name),
-  name,
-  retentionHours: 24,
-  createdAt: null,
-  usedBy: null,
-  ...patch,
-});
+const arn = streamArnOf;
+const stream = streamInfo;
 
 describe('option labels', () => {
   it('says the name and the retention, with a thousands separator', () => {

@@ -1,18 +1,12 @@
 import { settings as settingsSchema } from '../../../../src-shared/ipc/schemas';
+import { DEFAULT_SETTINGS } from '../../../../src-shared/ipc/settingsDefaults';
 import type { Logger } from '../../types';
 import type { Settings } from '../model';
 import type { Sql } from '../sql';
 import { validate } from '../validate';
 
-/** What a fresh install uses; a stored value overrides its key. */
-export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
-  micDeviceId: null,
-  talkLatch: false,
-  duckOthersDb: -18,
-  talkFullDuplex: false,
-  showStats: false,
-  defaultLayoutId: null,
-});
+/** What a fresh install uses (shared with the renderer); a stored value overrides its key. */
+export { DEFAULT_SETTINGS };
 
 const KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[];
 
